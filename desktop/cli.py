@@ -1,0 +1,311 @@
+"""The ``lorafy`` command line: parse arguments, call the service, print tables or one JSON object."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from importlib.resources import files
+from pathlib import Path
+from typing import Iterator
+
+OFFLINE_ENV = {"ORT_DISABLE_TELEMETRY": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+               "HF_HUB_DISABLE_TELEMETRY": "1", "DO_NOT_TRACK": "1"}
+
+
+def default_home() -> Path:
+    env = os.environ.get("LORAFY_HOME")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("lorafy", appauthor=False))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lorafy", description="Teach a local model your documents (memories) and "
+                                "instructions (skills): a hypernetwork turns text into LoRA adapters for llama.cpp.")
+    p.add_argument("--home", type=Path, default=None, help="library folder (default: $LORAFY_HOME or the user data dir)")
+    p.add_argument("--base", type=Path, default=None, help="a llama GGUF base model (default: embedded SmolLM2-135M-Instruct)")
+    p.add_argument("--hypernet", type=Path, default=None, help="hypernetwork bundle folder (default: the one shipped for the base)")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")
+    p.add_argument("--cpu", action="store_true", help="do not use a GPU even if one is available")
+    p.add_argument("-v", "--verbose", action="store_true")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    d = sub.add_parser("demo", help="teach a sample document, then ask three ways (no adapter / in prompt / adapter)")
+    d.add_argument("--max-tokens", type=int, default=48)
+
+    t = sub.add_parser("teach", help="turn files (memories) or an instruction (--text, a skill) into adapters")
+    t.add_argument("files", nargs="*", type=Path)
+    t.add_argument("--text", help="an instruction to teach as a skill")
+    t.add_argument("--name", help="name of the new item (default: file name)")
+    t.add_argument("--json", action="store_true", help="print one JSON object")
+
+    a = sub.add_parser("ask", help="answer a question with chosen adapters, a file in the prompt, or neither")
+    a.add_argument("question")
+    a.add_argument("--use", nargs="*", default=[], metavar="ID_OR_NAME", help="memories/skills to activate")
+    a.add_argument("--context", type=Path, help="put this file in the prompt instead (in-context baseline)")
+    a.add_argument("--max-tokens", type=int, default=128)
+    a.add_argument("--json", action="store_true")
+
+    c = sub.add_parser("chat", help="interactive chat in the terminal, streamed")
+    c.add_argument("--use", nargs="*", default=[], metavar="ID_OR_NAME")
+    c.add_argument("--max-tokens", type=int, default=256)
+
+    ls = sub.add_parser("list", help="list memories and skills")
+    ls.add_argument("--json", action="store_true")
+    f = sub.add_parser("forget", help="delete an item and unload its adapter")
+    f.add_argument("key", metavar="ID")
+    e = sub.add_parser("export", help="write an item's adapter as GGUF or PEFT (it carries its document's content)")
+    e.add_argument("key", metavar="ID")
+    e.add_argument("--format", choices=("gguf", "peft"), default="gguf")
+    e.add_argument("--out", type=Path, required=True)
+
+    ev = sub.add_parser("eval", help="accuracy of base / in-context / adapter on a JSONL data set")
+    ev.add_argument("dataset", type=Path)
+    ev.add_argument("--modes", default="base,icl,lora")
+    ev.add_argument("--limit", type=int, default=None, help="only the first N records")
+    ev.add_argument("--max-tokens", type=int, default=32)
+    ev.add_argument("--json", type=Path, dest="json_out", help="write the full report here")
+    ev.add_argument("--plot", type=Path, help="write an accuracy bar chart (PNG) here")
+
+    tr = sub.add_parser("train", help="meta-train a hypernetwork (needs the [train] extra and ideally a GPU)")
+    tr.add_argument("args", nargs=argparse.REMAINDER, help="arguments for python -m engine.train")
+    x = sub.add_parser("export-hypernet", help="export a trained checkpoint to a runtime bundle (ONNX graph + fp16 weights)")
+    x.add_argument("checkpoint", type=Path)
+    x.add_argument("--out", type=Path, required=True)
+    return p
+
+
+@contextmanager
+def service(args: argparse.Namespace, home: Path | None = None) -> Iterator:
+    from desktop.service import Lorafy, ServiceConfig
+
+    cfg = ServiceConfig(home=home or args.home or default_home(), base_path=args.base, hypernet_dir=args.hypernet,
+                        threads=args.threads, n_gpu_layers=0 if args.cpu else -1, use_gpu=not args.cpu)
+    svc = Lorafy(cfg)
+    try:
+        yield svc
+    finally:
+        svc.close()
+
+
+def progress_bar(desc: str, enabled: bool = True):
+    """A tqdm bar on stderr driven by (done, total) callbacks; returns (callback, close)."""
+    from tqdm import tqdm
+
+    bar = tqdm(desc=desc, unit="chunk", file=sys.stderr, disable=not enabled, leave=False)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    return update, bar.close
+
+
+def item_row(item) -> dict:
+    from dataclasses import asdict
+
+    return asdict(item)
+
+
+def cmd_teach(svc, args) -> dict:
+    if not args.files and not args.text:
+        raise SystemExit("lorafy teach: give files to teach or --text \"an instruction\"")
+    items = []
+    if args.text:
+        items.append(svc.teach_text(args.text, args.name or args.text[:40], kind="skill", source="text"))
+    for path in args.files:
+        cb, close = progress_bar(f"teaching {path.name}", enabled=not args.json)
+        try:
+            items.append(svc.teach_file(path, name=args.name if len(args.files) == 1 else None, progress=cb))
+        finally:
+            close()
+    out = {"items": [item_row(i) for i in items]}
+    if not args.json:
+        for i in items:
+            print(f"taught {i.kind} {i.name!r} as {i.id}: {i.tokens} tokens, {i.chunks} chunk(s), {i.teach_seconds:.2f} s")
+    return out
+
+
+def cmd_ask(svc, args) -> dict:
+    context = args.context.read_text(errors="replace") if args.context else None
+    if args.json:
+        ans = svc.ask(args.question, use=args.use, context=context, max_tokens=args.max_tokens)
+        return {"answer": ans.text, "mode": ans.mode, "adapters": ans.adapters, "seconds": round(ans.seconds, 4),
+                "first_token_seconds": round(ans.first_token_seconds, 4), "prompt_tokens": ans.prompt_tokens}
+    for piece in svc.stream(args.question, use=args.use, context=context, max_tokens=args.max_tokens):
+        print(piece, end="", flush=True)
+    print()
+    return {}
+
+
+def cmd_chat(svc, args) -> dict:
+    svc.activate(args.use)
+    history: list[dict] = []
+    print("lorafy chat — empty line or Ctrl-D to quit" + (f" (active: {', '.join(args.use)})" if args.use else ""))
+    while True:
+        try:
+            line = input("you> ").strip()
+        except EOFError:
+            break
+        if not line:
+            break
+        history.append({"role": "user", "content": line})
+        print("lorafy> ", end="", flush=True)
+        reply = []
+        for piece in svc.runtime.chat(history, max_tokens=args.max_tokens):
+            reply.append(piece)
+            print(piece, end="", flush=True)
+        print()
+        history.append({"role": "assistant", "content": "".join(reply).strip()})
+    return {}
+
+
+def cmd_list(svc, args) -> dict:
+    items = svc.library.items()
+    if not args.json:
+        if not items:
+            print("nothing taught yet: try `lorafy teach FILE` or `lorafy teach --text \"...\"`")
+        for i in items:
+            print(f"{i.id}  {i.kind:<6}  {i.tokens:>7} tok  {i.chunks:>3} ch  {i.name}")
+    return {"items": [item_row(i) for i in items]}
+
+
+def cmd_eval(svc, args) -> dict:
+    from engine.data.records import read_jsonl
+    from engine.evaluate import parse_modes, plot, report, run_eval, summarise
+    from tqdm import tqdm
+
+    modes = parse_modes(args.modes)
+    records = read_jsonl(args.dataset)[: args.limit]
+    n_q = sum(len(r.questions) for r in records) * len(modes)
+    bar = tqdm(total=n_q, desc="eval", unit="answer", file=sys.stderr)
+    window = svc.runtime.n_ctx - args.max_tokens
+
+    def teach(rec_id: str, document: str) -> str:
+        return svc.teach_text(document, name=f"eval-{rec_id}", kind="memory", source="eval").id
+
+    def answer(mode: str, question: str, document: str | None, key: str | None) -> str:
+        return svc.ask(question, use=[key] if key else [], context=document, max_tokens=args.max_tokens).text
+
+    def fits(document: str, question: str) -> bool:
+        return len(svc.tokenize(svc.prompt(question, document))) <= window
+
+    t0 = time.time()
+    rows = run_eval(records, modes, teach, answer, on_row=lambda r: bar.update(1), fits_context=fits)
+    bar.close()
+    summary = summarise(rows)
+    meta = {"dataset": args.dataset.name, "records": len(records), "base": svc.spec.name,
+            "hypernet": str(svc.hypernet.bundle.name), "seconds": round(time.time() - t0, 1), "max_tokens": args.max_tokens}
+    full = report(rows, meta)
+    if args.json_out:
+        args.json_out.write_text(json.dumps(full, indent=1) + "\n")
+    if args.plot:
+        plot(summary, args.plot, f"{args.dataset.name}: {len(records)} docs, {len(rows) // len(modes)} questions")
+    print(f"{'mode':<6} {'accuracy':>9} {'n':>5} {'s/answer':>9}")
+    for mode, s in summary.items():
+        print(f"{mode:<6} {s['accuracy']:>9.1%} {s['n']:>5} {s['mean_seconds']:>9.2f}")
+    return {}
+
+
+def cmd_demo(svc_args, args) -> dict:
+    from engine.data.records import read_jsonl
+
+    rec = read_jsonl(Path(str(files("engine").joinpath("samples/demo.jsonl"))))[0]
+    with tempfile.TemporaryDirectory(prefix="lorafy-demo-") as tmp, service(args, home=Path(tmp)) as svc:
+        print(f"base: {svc.spec.name} ({svc.spec.path.name})")
+        print(f"document ({len(svc.tokenize(rec.document))} tokens): {rec.document[:110]}...")
+        t0 = time.perf_counter()
+        item = svc.teach_text(rec.document, "demo")
+        print(f"taught in {time.perf_counter() - t0:.2f} s -> adapter rank {svc.hypernet.rank * item.chunks + int(svc.hypernet.config['hypernet']['bias_rank'])}, "
+              f"{svc.library.adapter_path(item).stat().st_size / 1e6:.1f} MB; hypernetwork: {svc.hypernet.config.get('card', 'see engine/weights')}\n")
+        rows = []
+        for qa in rec.questions:
+            for mode, kw in (("no adapter", {}), ("in prompt", {"context": rec.document}), ("adapter", {"use": [item.id]})):
+                ans = svc.ask(qa.question, max_tokens=args.max_tokens, **kw)
+                ok = any(a.lower() in ans.text.lower() for a in qa.answers)
+                rows.append((qa.question, mode, ans, ok))
+        print_demo_table(rows)
+    return {}
+
+
+def print_demo_table(rows) -> None:
+    width = 52
+    print(f"{'question / mode':<{width}} {'right':>5} {'1st tok':>8} {'total':>7}  answer")
+    last_q = None
+    for q, mode, ans, ok in rows:
+        if q != last_q:
+            print(f"\n{q}")
+            last_q = q
+        text = " ".join(ans.text.split())[:70]
+        print(f"  {mode:<{width - 2}} {'yes' if ok else 'no':>5} {ans.first_token_seconds:>7.2f}s {ans.seconds:>6.2f}s  {text}")
+    by_mode: dict[str, list[bool]] = {}
+    for _, mode, _, ok in rows:
+        by_mode.setdefault(mode, []).append(ok)
+    print("\n" + "   ".join(f"{m}: {sum(v)}/{len(v)} right" for m, v in by_mode.items()))
+
+
+def cmd_forget(svc, args) -> dict:
+    item = svc.forget(args.key)
+    print(f"forgot {item.kind} {item.name!r} ({item.id})")
+    return {}
+
+
+def cmd_export(svc, args) -> dict:
+    path = svc.export(args.key, args.format, args.out)
+    print(f"wrote {path} — note: an adapter carries its document's content; share it only where the document may go")
+    return {}
+
+
+def cmd_export_hypernet(args) -> int:
+    from engine.base import load_base
+    from engine.checkpoint import load_hypernet
+    from export.onnx_export import export_bundle
+
+    spec = load_base(args.base)
+    hypernet, cfg = load_hypernet(args.checkpoint, spec.sha256)
+    print(export_bundle(spec, hypernet, args.out, extra={"step": cfg.get("step")}))
+    return 0
+
+
+COMMANDS = {"teach": cmd_teach, "ask": cmd_ask, "chat": cmd_chat, "list": cmd_list, "forget": cmd_forget,
+            "export": cmd_export, "eval": cmd_eval}
+
+
+def main(argv: list[str] | None = None) -> int:
+    for k, v in OFFLINE_ENV.items():
+        os.environ.setdefault(k, v)  # before onnxruntime / transformers are imported
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from desktop.errors import USER_ERRORS
+
+    try:
+        if args.command == "train":
+            from engine.train import main as train_main
+            return train_main(args.args)
+        if args.command == "export-hypernet":
+            return cmd_export_hypernet(args)
+        if args.command == "demo":
+            cmd_demo(None, args)
+            return 0
+        with service(args) as svc:
+            out = COMMANDS[args.command](svc, args)
+        if getattr(args, "json", False):
+            print(json.dumps(out))
+        return 0
+    except USER_ERRORS as e:
+        print(f"lorafy: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

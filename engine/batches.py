@@ -1,0 +1,111 @@
+"""Turn (document, questions) records into padded training tensors: encoder chunks, student and teacher rows."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Sequence
+
+import torch
+
+from engine.data.records import Record
+from engine.prompts import PromptFormat, Tokenize, split_ids
+
+
+@dataclass(frozen=True)
+class BatchConfig:
+    """How records become a batch."""
+
+    chunk_tokens: int = 512  # longest chunk (content tokens)
+    min_chunk_tokens: int = 25
+    max_chunks: int = 8  # random 1..max_chunks chunks per document (D2L's curriculum)
+    questions_per_doc: int = 4
+    pad_id: int = 2
+    answer_suffix: str = "<|im_end|>"
+
+    def __post_init__(self) -> None:
+        if not 0 < self.min_chunk_tokens <= self.chunk_tokens:
+            raise ValueError("need 0 < min_chunk_tokens <= chunk_tokens")
+        if self.max_chunks < 1 or self.questions_per_doc < 1:
+            raise ValueError("max_chunks and questions_per_doc must be >= 1")
+
+
+@dataclass
+class Batch:
+    """Tensors of one step; P answer positions over Q question rows of N documents with C chunks."""
+
+    chunk_ids: torch.Tensor  # (C, Tc) long
+    chunk_mask: torch.Tensor  # (C, Tc) bool
+    n_chunks: list[int]  # chunks per document, len N
+    student_ids: torch.Tensor  # (Q, Ts) long: question prompt + answer
+    teacher_ids: torch.Tensor  # (Q, Tt) long: in-context prompt + answer
+    s_rows: torch.Tensor  # (P,) student row of each answer position
+    s_cols: torch.Tensor  # (P,) position predicting the answer token
+    t_rows: torch.Tensor
+    t_cols: torch.Tensor
+    targets: torch.Tensor  # (P,) answer token ids
+    q_of_pos: torch.Tensor  # (P,) question index
+    doc_of_q: torch.Tensor  # (Q,) document index
+    kl_mask: torch.Tensor  # (P,) bool: distil from the teacher at this position
+
+    def to(self, device: torch.device | str) -> "Batch":
+        return Batch(**{k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in self.__dict__.items()})
+
+
+def random_chunks(ids: list[int], cfg: BatchConfig, rng: random.Random) -> list[list[int]]:
+    """Split a document's content ids into a random number of chunks (each >= min_chunk_tokens)."""
+    n = len(ids)
+    need = -(-n // cfg.chunk_tokens)  # chunks forced by the length limit
+    most = max(need, min(cfg.max_chunks, n // cfg.min_chunk_tokens))
+    k = rng.randint(need, max(need, most))
+    if k <= 1:
+        return split_ids(ids, cfg.chunk_tokens, cfg.min_chunk_tokens)
+    for _ in range(20):
+        cuts = sorted(rng.sample(range(1, n), k - 1))
+        bounds = [0, *cuts, n]
+        sizes = [b - a for a, b in zip(bounds, bounds[1:])]
+        if min(sizes) >= cfg.min_chunk_tokens and max(sizes) <= cfg.chunk_tokens:
+            return [ids[a:b] for a, b in zip(bounds, bounds[1:])]
+    return split_ids(ids, -(-n // k), cfg.min_chunk_tokens)
+
+
+def pad(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-pad rows -> (ids (R, T) long, mask (R, T) bool)."""
+    T = max(len(r) for r in rows)
+    ids = torch.full((len(rows), T), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), T), dtype=torch.bool)
+    for i, r in enumerate(rows):
+        ids[i, :len(r)] = torch.tensor(r, dtype=torch.long)
+        mask[i, :len(r)] = True
+    return ids, mask
+
+
+def build_batch(records: Sequence[Record], fmt: PromptFormat, tokenize: Tokenize, cfg: BatchConfig,
+                rng: random.Random, distil: bool = True) -> Batch:
+    """Tokenize, chunk and pad ``records``; sample up to ``questions_per_doc`` questions of each."""
+    prefix, suffix = fmt.chunk_wrapper()
+    pre, suf = tokenize(prefix), tokenize(suffix)
+    chunks, n_chunks, s_rows_ids, t_rows_ids, answers, doc_of_q, kl_q = [], [], [], [], [], [], []
+    for d, rec in enumerate(records):
+        pieces = random_chunks(tokenize(rec.document), cfg, rng)
+        chunks += [pre + p + suf for p in pieces]
+        n_chunks.append(len(pieces))
+        qs = list(rec.questions)
+        for qa in rng.sample(qs, min(cfg.questions_per_doc, len(qs))):
+            s_rows_ids.append(tokenize(fmt.question(qa.question)))
+            t_rows_ids.append(tokenize(fmt.in_context(rec.document, qa.question)))
+            answers.append(tokenize(qa.target + cfg.answer_suffix))
+            doc_of_q.append(d)
+            kl_q.append(distil and rec.kind != "needle")
+    s_full = [p + a for p, a in zip(s_rows_ids, answers)]
+    t_full = [p + a for p, a in zip(t_rows_ids, answers)]
+    s_rows, s_cols, t_rows, t_cols, targets, q_of_pos, kl = [], [], [], [], [], [], []
+    for q, (sp, tp, ans) in enumerate(zip(s_rows_ids, t_rows_ids, answers)):
+        for j, tok in enumerate(ans):
+            s_rows.append(q); s_cols.append(len(sp) + j - 1)
+            t_rows.append(q); t_cols.append(len(tp) + j - 1)
+            targets.append(tok); q_of_pos.append(q); kl.append(kl_q[q])
+    chunk_ids, chunk_mask = pad(chunks, cfg.pad_id)
+    as_long = lambda xs: torch.tensor(xs, dtype=torch.long)  # noqa: E731
+    return Batch(chunk_ids, chunk_mask, n_chunks, pad(s_full, cfg.pad_id)[0], pad(t_full, cfg.pad_id)[0],
+                 as_long(s_rows), as_long(s_cols), as_long(t_rows), as_long(t_cols), as_long(targets),
+                 as_long(q_of_pos), as_long(doc_of_q), torch.tensor(kl, dtype=torch.bool))

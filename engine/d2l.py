@@ -1,0 +1,45 @@
+"""Doc-to-LoRA in torch: chunk token ids -> base activations -> hypernetwork -> per-document LoraBatch."""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+from engine.hypernet import Hypernet, combine_chunks
+from engine.model import Llama, LoraBatch
+
+
+def encode(base: Llama, ids: torch.Tensor) -> torch.Tensor:
+    """ids: (C, T) right-padded chunks -> residual stream after every layer (C, L, T, d), no grad."""
+    with torch.no_grad():
+        return base(ids, all_layers=True)
+
+
+def make_lora(base: Llama, hypernet: Hypernet, ids: torch.Tensor, mask: torch.Tensor,
+              n_chunks: list[int]) -> tuple[LoraBatch, torch.Tensor, torch.Tensor]:
+    """Adapters for a batch of documents whose chunks are rows of ``ids`` (C, T), ``mask`` (C, T) bool.
+
+    Returns (LoraBatch for the N documents, chunk A, chunk B) — the chunk tensors feed the L1 penalty.
+    """
+    hidden = encode(base, ids)  # (C, L, T, d)
+    A, B = hypernet(hidden.to(next(hypernet.parameters()).dtype), mask)  # (C, L, r, d_ff), (C, L, d, r)
+    doc_A, doc_B = combine_chunks(A, B, hypernet.bias_lora(), n_chunks)
+    return LoraBatch(doc_A, doc_B, hypernet.cfg.scale), A, B
+
+
+class ChunkToLora(nn.Module):
+    """What the ONNX graph computes: one chunk's token ids -> that chunk's (A, B) for every layer.
+
+    The bias block and the concatenation of chunks happen outside (numpy), so
+    one graph serves any number of chunks.
+    """
+
+    def __init__(self, base: Llama, hypernet: Hypernet):
+        super().__init__()
+        self.base = base
+        self.hypernet = hypernet
+
+    def forward(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """ids: (1, T) int64 -> A: (L, r, d_ff), B: (L, d_model, r), float32."""
+        hidden = self.base(ids, all_layers=True)  # (1, L, T, d)
+        A, B = self.hypernet(hidden, None)
+        return A[0].float(), B[0].float()

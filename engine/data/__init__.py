@@ -1,0 +1,1 @@
+"""Offline, seeded data generators for meta-training and evaluation."""

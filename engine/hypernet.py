@@ -1,0 +1,183 @@
+"""The Doc-to-LoRA hypernetwork: per-layer activations of a text -> a rank-r LoRA for every ``down_proj``.
+
+Design (Sakana's D2L, scaled to a 135M base): the frozen base reads a chunk
+and exposes its residual stream after every layer; a Perceiver-style
+aggregator shared across layers (layers ride in the batch dimension, told
+apart by a learned layer embedding) pulls ``n_latents`` latents out of each
+layer's tokens with stacked cross-attention blocks; a decoder with ``rank``
+queries per layer reads the latents; each of its outputs is L2-normalised and
+a linear head turns it into one row of A and one column of B. B's output
+scale starts at 0, so a fresh hypernetwork's adapter is exactly zero. A
+learned, text-independent "bias" LoRA is added once per adapter.
+
+Chunks: a long text is split into chunks; chunk adapters are concatenated
+along the rank (their deltas add), see :func:`combine_chunks`.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+HYPERNET_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class HypernetConfig:
+    """Sizes of the hypernetwork; base dims must match the base model it was trained for."""
+
+    n_layer: int  # base layers
+    d_model: int  # base hidden size
+    d_ff: int  # base MLP width (down_proj input)
+    rank: int = 8
+    bias_rank: int = 8
+    latent_dim: int = 256
+    n_latents: int = 8
+    n_blocks: int = 2
+    n_heads: int = 4
+    mlp_mult: int = 2
+    chunk_tokens: int = 512  # longest chunk seen in training; longer texts are split
+
+    def __post_init__(self) -> None:
+        for k in ("n_layer", "d_model", "d_ff", "rank", "latent_dim", "n_latents", "n_blocks", "n_heads", "chunk_tokens"):
+            if getattr(self, k) <= 0:
+                raise ValueError(f"HypernetConfig.{k} must be positive, got {getattr(self, k)}")
+        if self.bias_rank < 0:
+            raise ValueError("HypernetConfig.bias_rank must be >= 0")
+        if self.latent_dim % self.n_heads:
+            raise ValueError(f"latent_dim {self.latent_dim} is not divisible by n_heads {self.n_heads}")
+
+    @property
+    def scale(self) -> float:
+        """Lorafy's LoRA scale, applied directly: 2 * r^1.5 (D2L's choice)."""
+        return 2.0 * self.rank ** 1.5
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class SwiGLU(nn.Module):
+    def __init__(self, d_in: int, d_hidden: int, d_out: int):
+        super().__init__()
+        self.gate = nn.Linear(d_in, d_hidden, bias=False)
+        self.up = nn.Linear(d_in, d_hidden, bias=False)
+        self.down = nn.Linear(d_hidden, d_out, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.down(F.silu(self.gate(x)) * self.up(x))
+
+
+class CrossAttention(nn.Module):
+    """Queries attend to a key/value set with an optional padding mask; no positional encoding."""
+
+    def __init__(self, dim: int, n_heads: int):
+        super().__init__()
+        self.n_heads = n_heads
+        self.q, self.k, self.v, self.o = (nn.Linear(dim, dim, bias=False) for _ in range(4))
+
+    def forward(self, q_in: torch.Tensor, kv_in: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """q_in: (M, Q, D); kv_in: (M, S, D); mask: (M, S) bool, True = real token -> (M, Q, D)."""
+        M, Q, D = q_in.shape
+        S, H = kv_in.shape[1], self.n_heads
+        q = self.q(q_in).view(M, Q, H, D // H).transpose(1, 2)  # (M, H, Q, hd)
+        k = self.k(kv_in).view(M, S, H, D // H).transpose(1, 2)  # (M, H, S, hd)
+        v = self.v(kv_in).view(M, S, H, D // H).transpose(1, 2)
+        bias = None
+        if mask is not None:
+            bias = torch.zeros(M, 1, 1, S, dtype=q.dtype, device=q.device)
+            bias = bias.masked_fill(~mask[:, None, None, :], float("-inf"))
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=bias)  # (M, H, Q, hd)
+        return self.o(y.transpose(1, 2).reshape(M, Q, D))
+
+
+class LatentBlock(nn.Module):
+    """Latents read the tokens (cross-attention), then think (MLP); pre-norm residual."""
+
+    def __init__(self, cfg: HypernetConfig):
+        super().__init__()
+        D = cfg.latent_dim
+        self.norm_q, self.norm_kv, self.norm_mlp = nn.LayerNorm(D), nn.LayerNorm(D), nn.LayerNorm(D)
+        self.attn = CrossAttention(D, cfg.n_heads)
+        self.mlp = SwiGLU(D, D * cfg.mlp_mult, D)
+
+    def forward(self, lat: torch.Tensor, tokens: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        lat = lat + self.attn(self.norm_q(lat), self.norm_kv(tokens), mask)
+        return lat + self.mlp(self.norm_mlp(lat))
+
+
+class Hypernet(nn.Module):
+    """Per-layer base activations of one chunk -> that chunk's LoRA (A, B) for every layer."""
+
+    def __init__(self, cfg: HypernetConfig):
+        super().__init__()
+        self.cfg = cfg
+        D, L = cfg.latent_dim, cfg.n_layer
+        self.in_norm = nn.LayerNorm(cfg.d_model)
+        self.in_proj = SwiGLU(cfg.d_model, 2 * D, D)
+        self.layer_emb = nn.Parameter(torch.randn(L, D) * 0.02)
+        self.latents = nn.Parameter(torch.randn(cfg.n_latents, D) * 0.02)
+        self.blocks = nn.ModuleList(LatentBlock(cfg) for _ in range(cfg.n_blocks))
+        self.rank_queries = nn.Parameter(torch.randn(cfg.rank, D) * 0.02)
+        self.dec_norm = nn.LayerNorm(D)
+        self.decoder = CrossAttention(D, cfg.n_heads)
+        self.head_a = nn.Linear(D, cfg.d_ff, bias=False)
+        self.head_b = nn.Linear(D, cfg.d_model, bias=False)
+        self.b_scale = nn.Parameter(torch.zeros(L))  # zero delta at step 0
+        r0 = max(cfg.bias_rank, 1)
+        self.bias_a = nn.Parameter(torch.randn(L, r0, cfg.d_ff) / math.sqrt(cfg.d_ff))
+        self.bias_b = nn.Parameter(torch.zeros(L, cfg.d_model, r0))
+
+    def forward(self, hidden: torch.Tensor, mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """hidden: (N, L, T, d_model) residual streams; mask: (N, T) bool -> A: (N, L, r, d_ff), B: (N, L, d_model, r)."""
+        c = self.cfg
+        N, L, T, _ = hidden.shape
+        x = self.in_proj(self.in_norm(hidden))  # (N, L, T, D)
+        x = x.reshape(N * L, T, c.latent_dim)
+        m = None if mask is None else mask[:, None, :].expand(N, L, T).reshape(N * L, T)
+        lemb = self.layer_emb[None].expand(N, L, c.latent_dim).reshape(N * L, 1, c.latent_dim)
+        lat = self.latents[None] + lemb  # (N*L, n_latents, D)
+        for block in self.blocks:
+            lat = block(lat, x, m)
+        out = self.decoder(self.dec_norm(self.rank_queries[None] + lemb), lat)  # (N*L, r, D)
+        out = F.normalize(out.float(), dim=-1).to(out.dtype)
+        A = self.head_a(out).view(N, L, c.rank, c.d_ff)
+        B = self.head_b(out).view(N, L, c.rank, c.d_model).transpose(-1, -2)  # (N, L, d_model, r)
+        B = B * self.b_scale.view(1, L, 1, 1).to(B.dtype)
+        return A, B
+
+    def bias_lora(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The text-independent adapter block: A (L, rb, d_ff), B (L, d_model, rb); empty if bias_rank is 0."""
+        rb = self.cfg.bias_rank
+        return self.bias_a[:, :rb], self.bias_b[:, :, :rb]
+
+
+def combine_chunks(chunk_A: torch.Tensor, chunk_B: torch.Tensor, bias: tuple[torch.Tensor, torch.Tensor],
+                   n_chunks: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Concatenate each document's chunk adapters (and the bias block) along the rank.
+
+    chunk_A: (C, L, r, d_ff), chunk_B: (C, L, d_model, r) for C chunks in total, the
+    chunks of document j being the next ``n_chunks[j]`` rows. Documents with fewer
+    chunks are padded with zero-rank blocks (zero delta) so the batch stacks.
+    Returns A: (N, L, rb + max_c * r, d_ff), B: (N, L, d_model, rb + max_c * r).
+    """
+    C, L, r, d_ff = chunk_A.shape
+    max_c = max(n_chunks)
+    bias_a, bias_b = bias
+    As, Bs, start = [], [], 0
+    for n in n_chunks:
+        a = chunk_A[start:start + n].permute(1, 0, 2, 3).reshape(L, n * r, d_ff)  # (L, n*r, d_ff)
+        b = chunk_B[start:start + n].permute(1, 2, 0, 3).reshape(L, -1, n * r)  # (L, d_model, n*r)
+        pad = (max_c - n) * r
+        a = F.pad(a, (0, 0, 0, pad))
+        b = F.pad(b, (0, pad))
+        As.append(torch.cat([bias_a.to(a.dtype), a], dim=1))
+        Bs.append(torch.cat([bias_b.to(b.dtype), b], dim=2))
+        start += n
+    return torch.stack(As), torch.stack(Bs)
+
+
+def count_parameters(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)

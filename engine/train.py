@@ -1,0 +1,300 @@
+"""Doc-to-LoRA meta-training by context distillation: resumable, time-boxed, DDP-ready (``python -m engine.train``).
+
+One step: sample documents (fictional facts + needle in a haystack), split each
+into a random number of chunks, let the hypernetwork write an adapter per
+document, and train it so that the base *with the adapter and only the
+question* matches the base *with the document in the prompt* (top-k KL on the
+answer tokens) and produces the gold answer (cross-entropy).
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import math
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+
+from engine.base import BaseSpec, load_base
+from engine.batches import Batch, BatchConfig, build_batch
+from engine.checkpoint import load_training, save_hypernet, save_training
+from engine.d2l import make_lora
+from engine.data.facts import FactsConfig, make_document
+from engine.data.needle import NeedleConfig, make_needle
+from engine.data.records import Record
+from engine.hypernet import Hypernet, HypernetConfig, count_parameters
+from engine.losses import cross_entropy, hierarchical_mean, topk_kl
+from engine.model import Llama, LoraBatch, load_llama
+from engine.prompts import PromptFormat, Tokenize
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything a run needs; read from a JSON file at the CLI edge."""
+
+    out_dir: str
+    base_path: str | None = None  # None = the embedded base
+    steps: int = 4000  # length of the LR schedule (runs resume until they reach it)
+    max_minutes: float = 8.0  # stop (and checkpoint) after this much wall time
+    batch_docs: int = 32
+    lr: float = 3e-4
+    warmup: int = 100
+    weight_decay: float = 0.01
+    grad_clip: float = 1.0
+    needle_frac: float = 0.2
+    needle_prose_frac: float = 0.5
+    needle_tokens: tuple[int, int] = (32, 256)
+    ce_weight: float = 1.0
+    kl_weight: float = 1.0
+    kl_topk: int = 16
+    l1_weight: float = 0.1
+    seed: int = 0
+    log_every: int = 20
+    eval_every: int = 250
+    eval_docs: int = 48
+    ckpt_every: int = 500
+    bf16: bool = True
+    hypernet: dict = field(default_factory=dict)  # HypernetConfig overrides
+    batch: dict = field(default_factory=dict)  # BatchConfig overrides
+    facts: dict = field(default_factory=dict)  # FactsConfig overrides
+
+    def __post_init__(self) -> None:
+        if self.steps <= 0 or self.batch_docs <= 0 or self.max_minutes <= 0:
+            raise ValueError("steps, batch_docs and max_minutes must be positive")
+        if not 0 <= self.needle_frac <= 1:
+            raise ValueError("needle_frac must be in [0, 1]")
+
+    @classmethod
+    def from_json(cls, path: Path, **overrides) -> "TrainConfig":
+        raw = json.loads(Path(path).read_text())
+        raw.update({k: v for k, v in overrides.items() if v is not None})
+        if "needle_tokens" in raw:
+            raw["needle_tokens"] = tuple(raw["needle_tokens"])
+        return cls(**raw)
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    """Linear warmup, then cosine decay to 10% over ``cfg.steps``."""
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    t = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
+    return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def sample_records(cfg: TrainConfig, rng: random.Random, n: int, split: str, count_tokens) -> list[Record]:
+    """A mixture of fact documents and needle haystacks from ``split``."""
+    facts_cfg = FactsConfig(**cfg.facts)
+    out = []
+    for _ in range(n):
+        if rng.random() < cfg.needle_frac:
+            ncfg = NeedleConfig(n_tokens=rng.randint(*cfg.needle_tokens), prose=rng.random() < cfg.needle_prose_frac)
+            out.append(make_needle(ncfg, rng, count_tokens=count_tokens, split=split))
+        else:
+            out.append(make_document(facts_cfg, rng, split, count_tokens=count_tokens))
+    return out
+
+
+def compute_loss(base: Llama, hypernet: Hypernet, batch: Batch, cfg: TrainConfig) -> tuple[torch.Tensor, dict]:
+    """The training objective on one batch -> (loss, metrics)."""
+    lora, chunk_A, chunk_B = make_lora(base, hypernet, batch.chunk_ids, batch.chunk_mask, batch.n_chunks)
+    rows = LoraBatch(lora.A[batch.doc_of_q], lora.B[batch.doc_of_q], lora.scale)
+    h_s = base(batch.student_ids, lora=rows)  # (Q, Ts, d)
+    s_logits = base.logits(h_s[batch.s_rows, batch.s_cols])  # (P, V)
+    ce = cross_entropy(s_logits, batch.targets)
+    per_tok = cfg.ce_weight * ce
+    kl = torch.zeros_like(ce)
+    if cfg.kl_weight > 0 and bool(batch.kl_mask.any()):
+        with torch.no_grad():
+            h_t = base(batch.teacher_ids)
+            t_logits = base.logits(h_t[batch.t_rows, batch.t_cols])
+        kl = topk_kl(t_logits, s_logits, cfg.kl_topk) * batch.kl_mask
+        per_tok = per_tok + cfg.kl_weight * kl
+    Q, N = batch.student_ids.shape[0], len(batch.n_chunks)
+    task = hierarchical_mean(per_tok, batch.q_of_pos, batch.doc_of_q, Q, N)
+    l1 = chunk_A.float().abs().mean() + chunk_B.float().abs().mean()
+    loss = task + cfg.l1_weight * l1
+    acc = (s_logits.argmax(-1) == batch.targets).float().mean()
+    return loss, {"loss": loss.item(), "ce": ce.mean().item(), "kl": kl.mean().item(), "l1": l1.item(), "tok_acc": acc.item()}
+
+
+def answer_logits(base: Llama, ids: torch.Tensor, lora: LoraBatch | None, rows: torch.Tensor, cols: torch.Tensor,
+                  micro: int = 32) -> torch.Tensor:
+    """Logits (P, V) at answer positions (rows, cols) of ``ids`` (Q, T), run ``micro`` rows at a time."""
+    parts = []
+    for i in range(0, ids.shape[0], micro):
+        sel = (rows >= i) & (rows < i + micro)
+        lb = None if lora is None else LoraBatch(lora.A[i:i + micro], lora.B[i:i + micro], lora.scale)
+        h = base(ids[i:i + micro], lora=lb)
+        parts.append(base.logits(h[rows[sel] - i, cols[sel]]))
+    return torch.cat(parts)
+
+
+@torch.no_grad()
+def evaluate(base: Llama, hypernet: Hypernet, records: list[Record], fmt: PromptFormat, tokenize: Tokenize,
+             bcfg: BatchConfig, device: torch.device) -> dict:
+    """Teacher-forced answer accuracy and CE for adapter / in-context / base on held-out records.
+
+    ``q_acc`` counts a question as answered when every answer token is the argmax.
+    """
+    batch = build_batch(records, fmt, tokenize, replace(bcfg, max_chunks=1, questions_per_doc=8), random.Random(1234)).to(device)
+    lora, _, _ = make_lora(base, hypernet, batch.chunk_ids, batch.chunk_mask, batch.n_chunks)
+    per_row = LoraBatch(lora.A[batch.doc_of_q], lora.B[batch.doc_of_q], lora.scale)
+    views = {"adapter": (batch.student_ids, per_row, batch.s_rows, batch.s_cols),
+             "icl": (batch.teacher_ids, None, batch.t_rows, batch.t_cols),
+             "base": (batch.student_ids, None, batch.s_rows, batch.s_cols)}
+    out = {}
+    for name, (ids, lb, rows, cols) in views.items():
+        logits = answer_logits(base, ids, lb, rows, cols)
+        wrong = (logits.argmax(-1) != batch.targets).float()
+        q_ok = torch.zeros(ids.shape[0], device=device).index_add_(0, batch.q_of_pos, wrong) == 0
+        out[f"{name}_tok_acc"] = 1 - wrong.mean().item()
+        out[f"{name}_q_acc"] = q_ok.float().mean().item()
+        out[f"{name}_ce"] = cross_entropy(logits, batch.targets).mean().item()
+    return out
+
+
+def hf_tokenizer(spec: BaseSpec) -> Tokenize:
+    """Tokenizer built by transformers from the GGUF (same ids as llama.cpp; see tests)."""
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(str(spec.path.parent), gguf_file=spec.path.name)
+    return lambda text: tok(text, add_special_tokens=False)["input_ids"]
+
+
+def setup_distributed() -> tuple[int, int, torch.device]:
+    """(rank, world, device); initialises torch.distributed under torchrun (nccl on GPU, gloo on CPU)."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    cuda = torch.cuda.is_available()
+    if world > 1:
+        dist.init_process_group("nccl" if cuda else "gloo")
+    if cuda:
+        local = int(os.environ.get("LOCAL_RANK", "0"))
+        torch.cuda.set_device(local)
+        return rank, world, torch.device("cuda", local)
+    return rank, world, torch.device("cpu")
+
+
+class MetricsLog:
+    """Append-only JSONL of metrics (rank 0 only)."""
+
+    def __init__(self, path: Path, enabled: bool):
+        self.path, self.enabled = path, enabled
+
+    def write(self, row: dict) -> None:
+        if self.enabled:
+            with open(self.path, "a") as f:
+                f.write(json.dumps(row) + "\n")
+
+
+def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
+    """Run (or resume) training until ``cfg.steps`` or ``cfg.max_minutes``; returns the last metrics."""
+    t_start = time.time()
+    rank, world, device = setup_distributed()
+    out = Path(cfg.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    spec = load_base(Path(cfg.base_path) if cfg.base_path else None)
+    dtype = torch.bfloat16 if (cfg.bf16 and device.type == "cuda") else torch.float32
+    base = load_llama(spec, dtype=dtype, device=device)
+    tokenize = tokenize or hf_tokenizer(spec)
+    fmt = PromptFormat(spec.chat_template)
+    hcfg = HypernetConfig(n_layer=spec.n_layer, d_model=spec.d_model, d_ff=spec.d_ff, **cfg.hypernet)
+    bcfg = BatchConfig(**{"chunk_tokens": hcfg.chunk_tokens, "pad_id": spec.eos_id, **cfg.batch})
+    torch.manual_seed(cfg.seed)
+    hypernet = Hypernet(hcfg).to(device)
+    decay = [p for n, p in hypernet.named_parameters() if p.ndim >= 2]
+    no_decay = [p for n, p in hypernet.named_parameters() if p.ndim < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=cfg.lr, betas=(0.9, 0.95))
+    ckpt = out / "checkpoint"
+    step = load_training(ckpt, hypernet, opt, spec.sha256) if (ckpt / "config.json").exists() else 0
+    model = torch.nn.parallel.DistributedDataParallel(hypernet) if world > 1 else hypernet
+    metrics = MetricsLog(out / "metrics.jsonl", rank == 0)
+    count_tokens = lambda s: len(tokenize(s))  # noqa: E731
+    val = sample_records(replace(cfg, needle_frac=0.0), random.Random(99), cfg.eval_docs, "val", count_tokens)
+    autocast = (torch.autocast(device_type="cuda", dtype=torch.bfloat16) if dtype == torch.bfloat16
+                else contextlib.nullcontext())
+    if rank == 0:
+        log.info("hypernet %d params; resuming at step %d", count_parameters(hypernet), step)
+    last: dict = {}
+    t_log = time.time()
+    while step < cfg.steps and (time.time() - t_start) / 60 < cfg.max_minutes:
+        rng = random.Random(cfg.seed * 1_000_003 + step * world + rank)
+        batch = build_batch(sample_records(cfg, rng, cfg.batch_docs, "train", count_tokens), fmt, tokenize, bcfg, rng,
+                            distil=cfg.kl_weight > 0).to(device)
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, cfg)
+        with autocast:
+            loss, last = compute_loss(base, model, batch, cfg) if world == 1 else _ddp_loss(base, model, hypernet, batch, cfg)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        last["grad_norm"] = torch.nn.utils.clip_grad_norm_(hypernet.parameters(), cfg.grad_clip).item()
+        opt.step()
+        step += 1
+        if rank == 0 and step % cfg.log_every == 0:
+            dt = (time.time() - t_log) / cfg.log_every
+            t_log = time.time()
+            metrics.write({"step": step, "lr": lr_at(step, cfg), "sec_per_step": dt,
+                           "docs_per_sec": cfg.batch_docs * world / dt, **last})
+            log.info("step %d loss %.4f ce %.4f kl %.4f acc %.3f (%.2fs/step)", step, last["loss"], last["ce"], last["kl"], last["tok_acc"], dt)
+        if rank == 0 and (step % cfg.eval_every == 0 or step == cfg.steps):
+            with autocast:
+                ev = evaluate(base, hypernet, val, fmt, tokenize, bcfg, device)
+            metrics.write({"step": step, "eval": ev})
+            log.info("eval %s", ev)
+        if rank == 0 and step % cfg.ckpt_every == 0:
+            save_training(ckpt, hypernet, opt, step, spec.sha256, asdict(cfg))
+    if rank == 0:
+        save_training(ckpt, hypernet, opt, step, spec.sha256, asdict(cfg))
+        save_hypernet(out / "export", hypernet, spec.sha256, dtype=torch.float16, extra={"step": step})
+    if world > 1:
+        dist.barrier()
+        dist.destroy_process_group()
+    return {"step": step, **last}
+
+
+def _ddp_loss(base: Llama, model: torch.nn.Module, hypernet: Hypernet, batch: Batch, cfg: TrainConfig):
+    """compute_loss through the DDP wrapper so gradients are all-reduced."""
+    return compute_loss(base, _DDPView(model, hypernet), batch, cfg)
+
+
+class _DDPView(torch.nn.Module):
+    """Calls go through the DDP wrapper; config and bias block come from the wrapped module."""
+
+    def __init__(self, ddp: torch.nn.Module, inner: Hypernet):
+        super().__init__()
+        self.ddp, self.cfg, self.inner = ddp, inner.cfg, inner
+
+    def forward(self, hidden, mask):
+        return self.ddp(hidden, mask)
+
+    def bias_lora(self):
+        return self.inner.bias_lora()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="lorafy train", description=__doc__.splitlines()[0])
+    p.add_argument("--config", required=True, type=Path, help="JSON file with TrainConfig fields")
+    p.add_argument("--out-dir", help="override out_dir")
+    p.add_argument("--base", help="override base_path (a llama GGUF)")
+    p.add_argument("--max-minutes", type=float, help="override max_minutes")
+    p.add_argument("--steps", type=int, help="override steps")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    cfg = TrainConfig.from_json(args.config, out_dir=args.out_dir, base_path=args.base,
+                                max_minutes=args.max_minutes, steps=args.steps)
+    print(json.dumps(train(cfg)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,89 @@
+"""Write a LoraAdapter as a GGUF LoRA adapter file that llama.cpp loads (no torch).
+
+The file holds exactly what :mod:`engine.adapter_file` validates: general.type
+"adapter", adapter.type "lora", ``adapter.lora.alpha = llama_cpp_alpha(scale, R)``
+(so llama.cpp at user weight 1.0 applies Lorafy's scale), one F32
+``lora_a`` (R, d_ff) and ``lora_b`` (d_model, R) per layer, and ``lorafy.*``
+keys: schema version, scale, a checksum of the tensor data, and whitelisted
+short meta strings. No source path or document text is ever written.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+
+from engine import adapter_file as af
+from engine.adapter import AdapterError, LoraAdapter
+from engine.atomic import atomic_path
+from engine.base import BaseSpec
+from engine.lora import llama_cpp_alpha
+
+logger = logging.getLogger(__name__)
+
+
+def _check_meta_value(key: str, value: object) -> str:
+    if not isinstance(value, str) or not (0 < len(value) <= af.MAX_META_CHARS) or not value.isprintable() \
+            or "/" in value or "\\" in value:
+        raise AdapterError(f"adapter meta {key!r} must be a short printable string without path separators "
+                           f"(at most {af.MAX_META_CHARS} chars), got {value!r:.60}; fix the caller that set it")
+    return value
+
+
+def lorafy_meta(adapter: LoraAdapter, spec: BaseSpec) -> dict[str, str]:
+    """The whitelisted ``adapter.meta`` strings to store (unknown keys are dropped), base sha256 from ``spec``."""
+    dropped = sorted(set(adapter.meta) - set(af.META_KEYS))
+    if dropped:
+        logger.debug("not writing adapter meta keys %s (not whitelisted)", dropped)
+    meta = {k: _check_meta_value(k, v) for k, v in adapter.meta.items() if k in af.META_KEYS}
+    if spec.sha256:
+        if meta.get("base_sha256", spec.sha256) != spec.sha256:
+            raise AdapterError(f"adapter was made for base sha256 {meta['base_sha256']} but is being written for "
+                               f"{spec.sha256}; regenerate it with this base")
+        meta["base_sha256"] = spec.sha256
+    return meta
+
+
+def layer_tensors(adapter: LoraAdapter) -> list[tuple[str, np.ndarray]]:
+    """(GGUF name, contiguous float32 array) in file order: lora_a then lora_b, layer by layer."""
+    out = []
+    for i in range(adapter.n_layer):
+        name_a, name_b = af.layer_names(i)
+        out.append((name_a, np.ascontiguousarray(adapter.A[i], dtype=np.float32)))  # (R, d_ff)
+        out.append((name_b, np.ascontiguousarray(adapter.B[i], dtype=np.float32)))  # (d_model, R)
+    return out
+
+
+def _write(tmp: Path, adapter: LoraAdapter, spec: BaseSpec) -> None:
+    from gguf import GGUFWriter  # numpy-only; kept local so importing this module stays cheap
+
+    tensors = layer_tensors(adapter)
+    writer = GGUFWriter(str(tmp), spec.arch)  # adds general.architecture
+    writer.add_type(af.GENERAL_TYPE_ADAPTER)
+    writer.add_string(af.KEY_ADAPTER_TYPE, af.ADAPTER_TYPE_LORA)
+    writer.add_float32(af.KEY_LORA_ALPHA, llama_cpp_alpha(adapter.scale, adapter.rank))
+    writer.add_uint32(af.KEY_SCHEMA_VERSION, af.SCHEMA_VERSION)
+    writer.add_float64(af.KEY_SCALE, float(adapter.scale))
+    writer.add_string(af.KEY_DATA_SHA256, af.tensor_digest(a for _, a in tensors))
+    for key, value in lorafy_meta(adapter, spec).items():
+        writer.add_string(af.LORAFY_PREFIX + key, value)
+    for name, array in tensors:
+        writer.add_tensor(name, array)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+
+
+def write_gguf_adapter(adapter: LoraAdapter, path: str | os.PathLike, spec: BaseSpec) -> Path:
+    """Write ``adapter`` (checked against ``spec``) to ``path`` atomically, mode 0600; return the path."""
+    adapter.check_base(spec)
+    if not (np.isfinite(adapter.scale) and adapter.scale > 0):
+        raise AdapterError(f"adapter scale must be positive for llama.cpp, got {adapter.scale}")
+    path = Path(path)
+    with atomic_path(path, mode=0o600) as tmp:
+        _write(tmp, adapter, spec)
+    logger.info("wrote GGUF adapter %s (rank %d, %d layers)", path, adapter.rank, adapter.n_layer)
+    return path

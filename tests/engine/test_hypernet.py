@@ -1,0 +1,75 @@
+"""Hypernetwork shapes, the zero adapter at init, and chunk combination."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from engine.d2l import make_lora
+from engine.hypernet import Hypernet, HypernetConfig, combine_chunks, count_parameters
+from engine.lora import delta_weight
+from engine.model import load_llama
+
+
+def small_cfg(**kw) -> HypernetConfig:
+    return HypernetConfig(n_layer=2, d_model=64, d_ff=128, rank=4, bias_rank=2, latent_dim=32, n_latents=4,
+                          n_blocks=1, n_heads=2, **kw)
+
+
+def test_config_validates():
+    with pytest.raises(ValueError):
+        small_cfg(chunk_tokens=0)
+    with pytest.raises(ValueError):
+        HypernetConfig(n_layer=2, d_model=64, d_ff=128, latent_dim=30, n_heads=4)
+    assert small_cfg().scale == pytest.approx(2 * 4 ** 1.5)
+
+
+def test_shapes_for_one_and_many_chunks(tiny_spec):
+    torch.manual_seed(0)
+    base, hn = load_llama(tiny_spec), Hypernet(small_cfg())
+    ids = torch.randint(0, 1000, (5, 17))
+    mask = torch.ones(5, 17, dtype=torch.bool)
+    mask[3, 9:] = False
+    lora, A, B = make_lora(base, hn, ids, mask, n_chunks=[1, 4])
+    assert A.shape == (5, 2, 4, 128) and B.shape == (5, 2, 64, 4)
+    assert lora.A.shape == (2, 2, 2 + 4 * 4, 128) and lora.B.shape == (2, 2, 64, 2 + 4 * 4)
+
+
+def test_fresh_hypernet_gives_zero_delta(tiny_spec):
+    torch.manual_seed(0)
+    base, hn = load_llama(tiny_spec), Hypernet(small_cfg())
+    ids = torch.randint(0, 1000, (2, 12))
+    lora, _, _ = make_lora(base, hn, ids, torch.ones_like(ids, dtype=torch.bool), [2])
+    assert torch.count_nonzero(delta_weight(lora.A, lora.B, lora.scale)) == 0
+
+
+def test_padding_does_not_change_a_chunks_adapter(tiny_spec):
+    torch.manual_seed(0)
+    base, hn = load_llama(tiny_spec), Hypernet(small_cfg())
+    with torch.no_grad():
+        hn.b_scale.fill_(1.0)
+        ids = torch.randint(0, 1000, (1, 10))
+        padded = torch.cat([ids, torch.full((1, 6), 2)], dim=1)
+        mask = torch.zeros(1, 16, dtype=torch.bool)
+        mask[0, :10] = True
+        a1, b1 = hn(base(ids, all_layers=True), None)
+        a2, b2 = hn(base(padded, all_layers=True), mask)
+    torch.testing.assert_close(a1, a2, rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(b1, b2, rtol=1e-4, atol=1e-5)
+
+
+def test_combined_chunks_equal_summed_deltas():
+    torch.manual_seed(0)
+    L, r, f, d = 2, 3, 10, 6
+    A, B = torch.randn(3, L, r, f), torch.randn(3, L, d, r)
+    bias = (torch.randn(L, 2, f), torch.randn(L, d, 2))
+    doc_A, doc_B = combine_chunks(A, B, bias, [1, 2])
+    want0 = delta_weight(bias[0], bias[1], 1.0) + delta_weight(A[0], B[0], 1.0)
+    want1 = delta_weight(bias[0], bias[1], 1.0) + delta_weight(A[1], B[1], 1.0) + delta_weight(A[2], B[2], 1.0)
+    torch.testing.assert_close(delta_weight(doc_A[0], doc_B[0], 1.0), want0)
+    torch.testing.assert_close(delta_weight(doc_A[1], doc_B[1], 1.0), want1)
+
+
+def test_default_size_fits_the_16mb_fp16_budget():
+    cfg = HypernetConfig(n_layer=30, d_model=576, d_ff=1536)
+    n = count_parameters(Hypernet(cfg))
+    assert n * 2 <= 16e6, f"{n} parameters is {n * 2 / 1e6:.1f} MB in fp16"
