@@ -47,8 +47,9 @@ class Batch:
     doc_of_q: torch.Tensor  # (Q,) document index
     kl_mask: torch.Tensor  # (P,) bool: distil from the teacher at this position
 
-    def to(self, device: torch.device | str) -> "Batch":
-        return Batch(**{k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in self.__dict__.items()})
+    def to(self, device: torch.device | str, non_blocking: bool = False) -> "Batch":
+        return Batch(**{k: v.to(device, non_blocking=non_blocking) if isinstance(v, torch.Tensor) else v
+                        for k, v in self.__dict__.items()})
 
 
 def random_chunks(ids: list[int], cfg: BatchConfig, rng: random.Random) -> list[list[int]]:

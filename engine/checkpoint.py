@@ -68,14 +68,14 @@ def load_hypernet(dir: Path, base_sha256: str | None = None) -> tuple[Hypernet, 
 
 def save_training(dir: Path, hypernet: Hypernet, optimizer: torch.optim.Optimizer, step: int,
                   base_sha256: str, train_cfg: dict) -> None:
-    """Atomically replace ``dir`` with a resumable checkpoint (weights fp32, Adam moments, step)."""
+    """Atomically replace ``dir`` with a resumable checkpoint (weights fp32, Adam moments bf16, step)."""
     dir = Path(dir)
     tmp = dir.with_name(dir.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     save_hypernet(tmp, hypernet, base_sha256, extra={"step": step})
     names = {id(p): n for n, p in hypernet.named_parameters()}
     for key, fname in OPT_FILES.items():
-        tensors = {names[id(p)]: s[key].detach().cpu().contiguous()
+        tensors = {names[id(p)]: s[key].detach().to("cpu", torch.bfloat16).contiguous()  # bf16: each file <= 7 MB
                    for group in optimizer.param_groups for p in group["params"]
                    if (s := optimizer.state.get(p)) and key in s}
         save_file(tensors, str(tmp / fname))
@@ -103,5 +103,5 @@ def load_training(dir: Path, hypernet: Hypernet, optimizer: torch.optim.Optimize
     for name, p in hypernet.named_parameters():
         if name in trainer["adam_steps"]:
             optimizer.state[p] = {"step": torch.tensor(trainer["adam_steps"][name]),
-                                  **{k: moments[k][name].to(device) for k in OPT_FILES}}
+                                  **{k: moments[k][name].to(device, torch.float32) for k in OPT_FILES}}
     return int(trainer["step"])

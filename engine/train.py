@@ -63,6 +63,7 @@ class TrainConfig:
     eval_docs: int = 48
     ckpt_every: int = 500
     bf16: bool = True
+    workers: int = 0  # data-building processes (the GPU run uses several; CPU tests use 0)
     hypernet: dict = field(default_factory=dict)  # HypernetConfig overrides
     batch: dict = field(default_factory=dict)  # BatchConfig overrides
     facts: dict = field(default_factory=dict)  # FactsConfig overrides
@@ -162,6 +163,32 @@ def evaluate(base: Llama, hypernet: Hypernet, records: list[Record], fmt: Prompt
     return out
 
 
+class StepBatches(torch.utils.data.Dataset):
+    """Batch number ``i`` of a run, built from a seed derived from (seed, step, rank): resumable and reproducible."""
+
+    def __init__(self, cfg: TrainConfig, fmt: PromptFormat, tokenize: Tokenize, bcfg: BatchConfig,
+                 start: int, rank: int, world: int):
+        self.cfg, self.fmt, self.tokenize, self.bcfg = cfg, fmt, tokenize, bcfg
+        self.start, self.rank, self.world = start, rank, world
+
+    def __len__(self) -> int:
+        return max(0, self.cfg.steps - self.start)
+
+    def __getitem__(self, i: int) -> Batch:
+        step = self.start + i
+        rng = random.Random(self.cfg.seed * 1_000_003 + step * self.world + self.rank)
+        count_tokens = lambda s: len(self.tokenize(s))  # noqa: E731
+        records = sample_records(self.cfg, rng, self.cfg.batch_docs, "train", count_tokens)
+        return build_batch(records, self.fmt, self.tokenize, self.bcfg, rng, distil=self.cfg.kl_weight > 0)
+
+
+def batch_loader(data: StepBatches, workers: int) -> torch.utils.data.DataLoader:
+    """Build batches in ``workers`` processes ahead of the GPU (0 = in this process)."""
+    return torch.utils.data.DataLoader(data, batch_size=None, shuffle=False, num_workers=workers,
+                                       prefetch_factor=4 if workers else None, collate_fn=lambda b: b,
+                                       persistent_workers=False)
+
+
 def hf_tokenizer(spec: BaseSpec) -> Tokenize:
     """Tokenizer built by transformers from the GGUF (same ids as llama.cpp; see tests)."""
     from transformers import AutoTokenizer
@@ -227,10 +254,9 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
         log.info("hypernet %d params; resuming at step %d", count_parameters(hypernet), step)
     last: dict = {}
     t_log = time.time()
+    loader = iter(batch_loader(StepBatches(cfg, fmt, tokenize, bcfg, step, rank, world), cfg.workers))
     while step < cfg.steps and (time.time() - t_start) / 60 < cfg.max_minutes:
-        rng = random.Random(cfg.seed * 1_000_003 + step * world + rank)
-        batch = build_batch(sample_records(cfg, rng, cfg.batch_docs, "train", count_tokens), fmt, tokenize, bcfg, rng,
-                            distil=cfg.kl_weight > 0).to(device)
+        batch = next(loader).to(device, non_blocking=True)
         for g in opt.param_groups:
             g["lr"] = lr_at(step, cfg)
         with autocast:

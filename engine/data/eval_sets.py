@@ -1,0 +1,34 @@
+"""Write the fixed, held-out evaluation sets shipped in bench/data (``python -m engine.data.eval_sets OUT_DIR``).
+
+Everything comes from the *test* split (templates and entity names never seen
+in training) with fixed seeds, so the files are reproducible byte for byte.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from engine.data.facts import FactsConfig, facts_set
+from engine.data.needle import needle_set
+from engine.data.records import write_jsonl
+
+SETS = {
+    "facts_test_20.jsonl": lambda: facts_set(20, seed=7, split="test", cfg=FactsConfig(max_tokens=400)),
+    "facts_test_long_8.jsonl": lambda: facts_set(8, seed=8, split="test", cfg=FactsConfig(min_tokens=400, max_tokens=500)),
+    "needle_256_10.jsonl": lambda: needle_set(256, n_per_depth=1, seed=9, split="test"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("out_dir", type=Path)
+    args = p.parse_args(argv)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    for name, make in SETS.items():
+        write_jsonl(args.out_dir / name, make())
+        print(args.out_dir / name)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

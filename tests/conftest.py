@@ -1,0 +1,41 @@
+"""Shared fixtures: the embedded base's spec, a tiny random F32 llama built from it, seeded random adapters."""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pytest
+
+from engine.adapter import LoraAdapter
+from engine.base import BaseSpec, load_base
+from engine.tiny import tiny_base
+
+RANK = 8
+DEFAULT_SCALE = 2 * RANK ** 1.5 / 8  # Doc-to-LoRA's 2 r^1.5, damped so deltas are visible but not overwhelming
+
+
+@pytest.fixture(scope="session")
+def embedded_spec() -> BaseSpec:
+    """The embedded SmolLM2-135M base (sha256-checked)."""
+    return load_base()
+
+
+@pytest.fixture(scope="session")
+def tiny_spec(tmp_path_factory: pytest.TempPathFactory, embedded_spec: BaseSpec) -> BaseSpec:
+    """A 2-layer random F32 llama (d_model 64, d_ff 128) with the embedded base's tokenizer."""
+    return tiny_base(tmp_path_factory.mktemp("tiny"), embedded_spec.path)
+
+
+def random_adapter(spec: BaseSpec, rank: int = RANK, seed: int = 0, scale: float = DEFAULT_SCALE,
+                   b_std: float = 0.02, meta: dict[str, str] | None = None) -> LoraAdapter:
+    """A seeded random adapter: A ~ N(0, 1/sqrt(d_ff)) (std), B ~ N(0, b_std)."""
+    rng = np.random.default_rng(seed)
+    A = rng.normal(0.0, spec.d_ff ** -0.5, (spec.n_layer, rank, spec.d_ff)).astype(np.float32)  # (L, R, d_ff)
+    B = rng.normal(0.0, b_std, (spec.n_layer, spec.d_model, rank)).astype(np.float32)  # (L, d_model, R)
+    return LoraAdapter(A=A, B=B, scale=scale, meta=dict(meta or {}))
+
+
+@pytest.fixture(scope="session")
+def make_adapter() -> Callable[..., LoraAdapter]:
+    """``make_adapter(spec, rank=8, seed=0, scale=..., b_std=0.02, meta=None)`` -> a seeded random LoraAdapter."""
+    return random_adapter
