@@ -135,7 +135,7 @@ def cmd_teach(svc, args) -> dict:
 
 
 def cmd_ask(svc, args) -> dict:
-    context = args.context.read_text(errors="replace") if args.context else None
+    context = args.context.read_bytes().decode("utf-8", errors="replace") if args.context else None  # as teach reads files
     if args.json:
         ans = svc.ask(args.question, use=args.use, context=context, max_tokens=args.max_tokens)
         return {"answer": ans.text, "mode": ans.mode, "adapters": ans.adapters, "seconds": round(ans.seconds, 4),
@@ -222,6 +222,7 @@ def cmd_demo(svc_args, args) -> dict:
     with tempfile.TemporaryDirectory(prefix="lorafy-demo-") as tmp, service(args, home=Path(tmp)) as svc:
         print(f"base: {svc.spec.name} ({svc.spec.path.name})")
         print(f"document ({len(svc.tokenize(rec.document))} tokens): {rec.document[:110]}...")
+        svc.load()
         t0 = time.perf_counter()
         item = svc.teach_text(rec.document, "demo")
         print(f"taught in {time.perf_counter() - t0:.2f} s -> adapter rank {svc.hypernet.rank * item.chunks + int(svc.hypernet.config['hypernet']['bias_rank'])}, "

@@ -7,6 +7,7 @@ the library, each created on first use.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -24,6 +25,15 @@ from desktop.library import Item, Library, now
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
+
+
+def file_stem(name: str) -> str:
+    """An item name made safe as one file name inside a folder: no path separators, not hidden ("" if nothing is left).
+
+    >>> file_stem("Reply in English/French."), file_stem("..")
+    ('Reply in English_French', '')
+    """
+    return re.sub(r"[/\\\x00]", "_", name).strip(". ")
 
 
 @dataclass(frozen=True)
@@ -81,10 +91,15 @@ class Lorafy:
     def tokenize(self, text: str) -> list[int]:
         return self.runtime.tokenize(text)
 
+    def load(self) -> None:
+        """Load the base (llama.cpp) and the hypernetwork now rather than on first use."""
+        _ = self.runtime, self.hypernet
+
     # -- teaching -------------------------------------------------------------------------------
     def teach_text(self, text: str, name: str, kind: str = "memory", source: str = "text",
                    progress: Progress | None = None) -> Item:
         """Turn ``text`` into an adapter file and record it in the library."""
+        self.load()  # start-up is not teaching time (ask's timings exclude it too)
         t0 = time.perf_counter()
         content = self.tokenize(text)
         chunks = encode_chunks(self.fmt, self.tokenize, text, self.hypernet.chunk_tokens)
@@ -128,10 +143,11 @@ class Lorafy:
         adapter = read_adapter(self.library.adapter_path(item), self.spec)
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
+        stem = file_stem(item.name) or item.id
         if fmt == "gguf":
-            return write_gguf_adapter(adapter, out / f"{item.name}.gguf", self.spec)
+            return write_gguf_adapter(adapter, out / f"{stem}.gguf", self.spec)
         if fmt == "peft":
-            return write_peft_adapter(adapter, out / item.name, self.spec)
+            return write_peft_adapter(adapter, out / stem, self.spec)
         raise ValueError(f"unknown export format {fmt!r}; use gguf or peft")
 
     # -- asking ---------------------------------------------------------------------------------

@@ -283,9 +283,18 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
         save_training(ckpt, hypernet, opt, step, spec.sha256, asdict(cfg))
         save_hypernet(out / "export", hypernet, spec.sha256, dtype=torch.float16, extra={"step": step})
     if world > 1:
+        check = param_checksum(hypernet).to(device)
+        sums = [torch.zeros_like(check) for _ in range(world)]
+        dist.all_gather(sums, check)
+        metrics.write({"step": step, "ddp_param_checksums": [float(s) for s in sums]})
         dist.barrier()
         dist.destroy_process_group()
     return {"step": step, **last}
+
+
+def param_checksum(module: torch.nn.Module) -> torch.Tensor:
+    """A float64 fingerprint of all parameters (equal across DDP ranks when they stay in sync)."""
+    return torch.stack([p.detach().double().pow(2).sum() + p.detach().double().sum() for p in module.parameters()]).sum()
 
 
 def _ddp_loss(base: Llama, model: torch.nn.Module, hypernet: Hypernet, batch: Batch, cfg: TrainConfig):
@@ -314,10 +323,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--base", help="override base_path (a llama GGUF)")
     p.add_argument("--max-minutes", type=float, help="override max_minutes")
     p.add_argument("--steps", type=int, help="override steps")
+    p.add_argument("--workers", type=int, help="override workers (data-building processes)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     cfg = TrainConfig.from_json(args.config, out_dir=args.out_dir, base_path=args.base,
-                                max_minutes=args.max_minutes, steps=args.steps)
+                                max_minutes=args.max_minutes, steps=args.steps, workers=args.workers)
     print(json.dumps(train(cfg)))
     return 0
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: the embedded base's spec, a tiny random F32 llama built from it, seeded random adapters."""
+"""Shared fixtures: the embedded base's spec, a tiny random F32 llama built from it, seeded random adapters, a tiny hypernetwork bundle."""
 from __future__ import annotations
 
 from typing import Callable
@@ -39,3 +39,27 @@ def random_adapter(spec: BaseSpec, rank: int = RANK, seed: int = 0, scale: float
 def make_adapter() -> Callable[..., LoraAdapter]:
     """``make_adapter(spec, rank=8, seed=0, scale=..., b_std=0.02, meta=None)`` -> a seeded random LoraAdapter."""
     return random_adapter
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle(tmp_path_factory: pytest.TempPathFactory, tiny_spec: BaseSpec):
+    """A runtime bundle (weight-free ONNX graph + fp16 safetensors) of a seeded random hypernetwork for the tiny base.
+
+    ``b_scale`` is 1 and ``bias_b`` small random, so its adapters are non-zero.
+    Returns (bundle dir, the float32 torch Hypernet it was exported from).
+    """
+    import torch
+
+    from engine.hypernet import Hypernet, HypernetConfig
+    from export.onnx_export import export_bundle
+
+    torch.manual_seed(0)
+    cfg = HypernetConfig(n_layer=tiny_spec.n_layer, d_model=tiny_spec.d_model, d_ff=tiny_spec.d_ff, rank=4,
+                         bias_rank=2, latent_dim=32, n_latents=4, n_blocks=1, n_heads=2, chunk_tokens=64)
+    hypernet = Hypernet(cfg).eval()
+    with torch.no_grad():
+        hypernet.b_scale.fill_(1.0)
+        hypernet.bias_b.normal_(0.0, 0.02)
+    out = tmp_path_factory.mktemp("tiny_bundle")
+    export_bundle(tiny_spec, hypernet, out)
+    return out, hypernet

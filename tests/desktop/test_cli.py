@@ -1,0 +1,194 @@
+"""The ``lorafy`` command line end to end on the tiny base and the tiny hypernetwork bundle (llama.cpp + ONNX Runtime)."""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from desktop.cli import main
+from engine.prompts import split_ids
+
+COMMANDS = ("teach", "ask", "chat", "list", "forget", "export", "eval", "demo", "train")
+NOTES = "Lindqvist Bakery opened on Harbour Street in 1998. Its owner, Petra Lindqvist, bakes 300 cinnamon buns.\n"
+LONG = " ".join(f"Shelf {i} of the archive holds the letters of year {1900 + i}." for i in range(30))  # > 64 tokens
+NOTES_NAME = "bakery 2023/24"  # a slash: exports must still land inside --out
+SKILL = "Always answer in upper case."
+SHARED_SAMPLE = Path(__file__).resolve().parents[3] / "shared/examples/eval_sample.jsonl"
+EVAL_RECORDS = [
+    {"id": "bakery", "document": "Lindqvist Bakery is owned by Petra Lindqvist.",
+     "questions": [{"question": "Who owns Lindqvist Bakery?", "answers": ["Petra Lindqvist", "Petra"]}]},
+    {"id": "printer", "document": "The office printer on floor 3 is called Heron.",
+     "questions": [{"question": "What is the printer on floor 3 called?", "answers": ["Heron"]}]},
+]
+
+
+def file_mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@pytest.fixture(scope="module")
+def common(tiny_spec, tiny_bundle) -> list[str]:
+    """Global options: the tiny base and bundle, one CPU thread (the test machine has two cores)."""
+    return ["--base", str(tiny_spec.path), "--hypernet", str(tiny_bundle[0]), "--threads", "1", "--cpu"]
+
+
+def lorafy(capsys, home: Path, common: list[str], *argv: str) -> tuple[int, str, str]:
+    """Run ``lorafy --home HOME <common> ARGV``; return (exit code, stdout, stderr)."""
+    capsys.readouterr()
+    rc = main(["--home", str(home), *common, *argv])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+@dataclass(frozen=True)
+class Taught:
+    home: Path
+    files: Path
+    notes: dict  # stdout of `teach notes.txt --name NOTES_NAME --json`
+    skill_and_long: dict  # stdout of `teach --text SKILL long.txt --json`
+
+
+@pytest.fixture(scope="module")
+def taught(tmp_path_factory, common) -> Taught:
+    """One home with a short memory (notes), a skill, and a memory longer than one chunk (long)."""
+    home, files = tmp_path_factory.mktemp("home"), tmp_path_factory.mktemp("files")
+    (files / "notes.txt").write_text(NOTES)
+    (files / "long.txt").write_text(LONG)
+    outputs = []
+    for argv in (["teach", str(files / "notes.txt"), "--name", NOTES_NAME, "--json"],
+                 ["teach", "--text", SKILL, str(files / "long.txt"), "--json"]):
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            assert main(["--home", str(home), *common, *argv]) == 0
+        outputs.append(buf.getvalue())
+    return Taught(home, files, json.loads(outputs[0]), json.loads(outputs[1]))
+
+
+def test_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for command in COMMANDS:
+        assert f"\n    {command} " in out, command
+
+
+def test_teach_file_prints_one_json_object_and_writes_private_files(taught):
+    item = taught.notes["items"][0]
+    assert len(taught.notes["items"]) == 1
+    assert (item["name"], item["kind"], item["chunks"]) == (NOTES_NAME, "memory", 1)
+    assert item["tokens"] > 10 and item["id"] and item["adapter"].endswith(".gguf")
+    assert item["teach_seconds"] < 2.0  # teaching only: loading the base and the ONNX session is not counted
+    adapter = taught.home / "adapters" / item["adapter"]
+    assert adapter.is_file() and adapter.read_bytes()[:4] == b"GGUF"
+    assert file_mode(adapter) == 0o600
+    assert file_mode(taught.home) == 0o700
+    assert file_mode(taught.home / "library.json") == 0o600
+
+
+def test_teach_text_is_a_skill(taught):
+    skill = taught.skill_and_long["items"][0]
+    assert (skill["name"], skill["kind"], skill["source"]) == (SKILL, "skill", "text")
+    assert (taught.home / "adapters" / skill["adapter"]).is_file()
+
+
+def test_long_document_is_taught_in_several_chunks(taught):
+    long = taught.skill_and_long["items"][1]
+    assert long["name"] == "long" and long["tokens"] > 64
+    assert long["chunks"] > 1
+    assert long["chunks"] == len(split_ids(range(long["tokens"]), 64, 25))  # chunk_tokens 64, short tail merged
+
+
+def test_list_json_shows_memory_and_skill(taught, common, capsys):
+    rc, out, _ = lorafy(capsys, taught.home, common, "list", "--json")
+    assert rc == 0
+    kinds = {i["name"]: i["kind"] for i in json.loads(out)["items"]}
+    assert kinds[NOTES_NAME] == "memory" and kinds[SKILL] == "skill"
+
+
+@pytest.mark.parametrize("how, want_mode, want_adapters", [
+    (["--use", NOTES_NAME], "adapter", [NOTES_NAME]),
+    (["--context", "notes.txt"], "icl", []),
+    ([], "base", []),
+])
+def test_ask_json_modes(how, want_mode, want_adapters, taught, common, capsys):
+    how = [str(taught.files / a) if a.endswith(".txt") else a for a in how]
+    rc, out, err = lorafy(capsys, taught.home, common, "ask", "Who owns the bakery?", *how, "--max-tokens", "3", "--json")
+    assert rc == 0, err
+    answer = json.loads(out)
+    assert (answer["mode"], answer["adapters"]) == (want_mode, want_adapters)
+    assert isinstance(answer["answer"], str) and answer["prompt_tokens"] > 0
+
+
+def test_export_gguf_and_peft(taught, common, capsys, tmp_path):
+    """Both formats land inside --out under the item's name, its slash made safe."""
+    rc, _, err = lorafy(capsys, taught.home, common, "export", NOTES_NAME, "--format", "gguf", "--out", str(tmp_path))
+    assert rc == 0, err
+    rc, _, err = lorafy(capsys, taught.home, common, "export", NOTES_NAME, "--format", "peft", "--out", str(tmp_path))
+    assert rc == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bakery 2023_24", "bakery 2023_24.gguf"]
+    assert (tmp_path / "bakery 2023_24.gguf").read_bytes()[:4] == b"GGUF"
+    peft = tmp_path / "bakery 2023_24"
+    assert sorted(os.listdir(peft)) == ["adapter_config.json", "adapter_model.safetensors"]
+    assert json.loads((peft / "adapter_config.json").read_text())["r"] == 2 + 4  # bias block + one chunk
+
+
+def test_forget_removes_item_and_file(taught, common, capsys):
+    long = taught.skill_and_long["items"][1]
+    rc, _, err = lorafy(capsys, taught.home, common, "forget", "long")
+    assert rc == 0, err
+    assert not (taught.home / "adapters" / long["adapter"]).exists()
+    _, out, _ = lorafy(capsys, taught.home, common, "list", "--json")
+    assert "long" not in {i["name"] for i in json.loads(out)["items"]}
+    rc, out, err = lorafy(capsys, taught.home, common, "ask", "Which shelf?", "--use", "long", "--json")
+    assert rc == 2 and out == ""
+    assert "no memory or skill called 'long'" in err and "lorafy list" in err
+
+
+def check_eval(capsys, common, tmp_path: Path, dataset: Path) -> None:
+    """Run ``lorafy eval`` on ``dataset``; check the report (summary + one row per question and mode) and the PNG."""
+    records = [json.loads(line) for line in dataset.read_text().splitlines() if line.strip()]
+    questions = sorted((r["id"], q["question"]) for r in records for q in r["questions"])
+    report, png = tmp_path / "report.json", tmp_path / "accuracy.png"
+    rc, out, err = lorafy(capsys, tmp_path / "home", common, "eval", str(dataset), "--max-tokens", "1",
+                          "--json", str(report), "--plot", str(png))
+    assert rc == 0, err
+    full = json.loads(report.read_text())
+    assert set(full["summary"]) == {"base", "icl", "lora"}
+    for s in full["summary"].values():
+        assert 0.0 <= s["accuracy"] <= 1.0 and s["n"] == len(questions)
+    for m in ("base", "icl", "lora"):
+        rows = [r for r in full["rows"] if r["mode"] == m]
+        assert sorted((r["record"], r["question"]) for r in rows) == questions
+        assert all(isinstance(r["answer"], str) and isinstance(r["correct"], bool) for r in rows)
+    assert len(full["rows"]) == 3 * len(questions)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "accuracy" in out
+
+
+def test_eval_writes_report_and_plot(common, capsys, tmp_path):
+    dataset = tmp_path / "two.jsonl"
+    dataset.write_text("".join(json.dumps(r) + "\n" for r in EVAL_RECORDS))
+    check_eval(capsys, common, tmp_path, dataset)
+
+
+@pytest.mark.skipif(not SHARED_SAMPLE.is_file(), reason=f"{SHARED_SAMPLE} not present")
+def test_eval_on_the_shared_sample(common, capsys, tmp_path):
+    check_eval(capsys, common, tmp_path, SHARED_SAMPLE)
+
+
+@pytest.mark.parametrize("make", ["missing", "not_gguf"])
+def test_bad_base_path_exits_2_naming_the_file(make, capsys, tmp_path):
+    base = tmp_path / "model.gguf"
+    if make == "not_gguf":
+        base.write_text("hello")
+    rc = main(["--home", str(tmp_path / "home"), "--base", str(base), "ask", "hi", "--json"])
+    out, err = capsys.readouterr()
+    assert rc == 2 and out == ""
+    assert str(base) in err and err.startswith("lorafy: ")

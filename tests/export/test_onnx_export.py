@@ -1,0 +1,159 @@
+"""ONNX export of the hypernetwork: torch vs ONNX Runtime parity, a weight-free graph, a self-describing bundle.
+
+The reference is :class:`engine.d2l.ChunkToLora` in torch with the fp16-rounded
+weights the bundle stores (loaded back with engine.checkpoint.load_hypernet);
+ONNX Runtime runs the bundle through :class:`engine.onnx_hypernet.OnnxHypernet`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+from engine.lora import delta_weight
+from engine.onnx_hypernet import (CONFIG_FILE, GRAPH_FILE, INPUT_NAME, ONNX_SCHEMA_VERSION, OPSET, OUTPUT_NAMES,
+                                  WEIGHTS_FILE, HypernetError, OnnxHypernet, SessionConfig)
+
+onnx = pytest.importorskip("onnx")
+
+SEQ_LENS = (3, 40, 200)
+MAX_REL_ERR = 1e-4
+ORT_CPU = SessionConfig(threads=1, use_gpu=False)
+
+
+@pytest.fixture(scope="module")
+def bundle(tiny_bundle):
+    return tiny_bundle[0]
+
+
+@pytest.fixture(scope="module")
+def ort_hypernet(bundle, tiny_spec) -> OnnxHypernet:
+    return OnnxHypernet(bundle, tiny_spec, ORT_CPU)
+
+
+@pytest.fixture(scope="module")
+def torch_reference(bundle, tiny_spec):
+    """ChunkToLora in float32 with the hypernetwork weights as stored in the bundle (fp16-rounded)."""
+    from engine.checkpoint import load_hypernet
+    from engine.d2l import ChunkToLora
+    from engine.model import load_llama
+
+    hypernet, _ = load_hypernet(bundle, tiny_spec.sha256)
+    return ChunkToLora(load_llama(tiny_spec, dtype=torch.float32), hypernet.eval()).eval()
+
+
+def rel_err(got: np.ndarray, want: np.ndarray) -> float:
+    """max |got - want| / max |want|."""
+    return float(np.abs(got - want).max() / np.abs(want).max())
+
+
+def test_reference_uses_the_fp16_rounded_weights(torch_reference, tiny_bundle):
+    _, original = tiny_bundle
+    stored = torch_reference.hypernet.state_dict()
+    for name, w in original.state_dict().items():
+        torch.testing.assert_close(stored[name], w.detach().half().float(), rtol=0, atol=0, msg=name)
+
+
+@pytest.mark.parametrize("T", SEQ_LENS)
+def test_onnx_runtime_matches_torch(T, ort_hypernet, torch_reference, tiny_spec):
+    ids = np.random.default_rng(T).integers(0, tiny_spec.vocab_size, T)
+    got_a, got_b = ort_hypernet.chunk_lora(ids.tolist())  # (L, r, d_ff), (L, d_model, r)
+    with torch.no_grad():
+        want_a, want_b = (t.numpy() for t in torch_reference(torch.from_numpy(ids)[None]))
+    assert got_a.shape == want_a.shape == (tiny_spec.n_layer, 4, tiny_spec.d_ff)
+    assert got_b.shape == want_b.shape == (tiny_spec.n_layer, tiny_spec.d_model, 4)
+    err_a, err_b = rel_err(got_a, want_a), rel_err(got_b, want_b)
+    print(f"T={T}: max relative error A {err_a:.2e}, B {err_b:.2e}")
+    assert np.abs(want_b).max() > 0  # b_scale = 1: a real comparison, not 0 vs 0
+    assert err_a < MAX_REL_ERR and err_b < MAX_REL_ERR
+
+
+def test_graph_file_holds_no_weights(bundle):
+    graph = bundle / GRAPH_FILE
+    assert graph.stat().st_size < 2 * 1024 * 1024
+    proto = onnx.load(str(graph), load_external_data=False)
+    named = [i for i in proto.graph.initializer if i.name.startswith(("base.", "hypernet."))]
+    assert {i.name for i in named} >= {"base.tok_emb.weight", "hypernet.head_a.weight", "hypernet.b_scale"}
+    for init in named:
+        assert init.data_location == onnx.TensorProto.EXTERNAL, init.name
+        assert not (init.raw_data or init.float_data), init.name
+    cfg = json.loads((bundle / CONFIG_FILE).read_text())
+    assert sorted(cfg["onnx"]["external_initializers"]) == sorted(i.name for i in named)
+
+
+def test_config_records_the_graph(bundle, tiny_spec):
+    cfg = json.loads((bundle / CONFIG_FILE).read_text())
+    section = cfg["onnx"]
+    assert (section["schema_version"], section["opset"], section["file"]) == (ONNX_SCHEMA_VERSION, OPSET, GRAPH_FILE)
+    assert (section["input"], section["outputs"]) == (INPUT_NAME, list(OUTPUT_NAMES))
+    assert section["sha256"] == hashlib.sha256((bundle / GRAPH_FILE).read_bytes()).hexdigest()
+    assert cfg["base_sha256"] == tiny_spec.sha256
+    assert (cfg["hypernet"]["rank"], cfg["hypernet"]["bias_rank"], cfg["hypernet"]["chunk_tokens"]) == (4, 2, 64)
+
+
+def test_graph_metadata_and_io_names(bundle, tiny_spec, ort_hypernet):
+    proto = onnx.load(str(bundle / GRAPH_FILE), load_external_data=False)
+    meta = {p.key: p.value for p in proto.metadata_props}
+    assert meta["lorafy.schema_version"] == str(ONNX_SCHEMA_VERSION)
+    assert meta["lorafy.base_sha256"] == tiny_spec.sha256
+    assert {o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")} == {OPSET}
+    assert [i.name for i in ort_hypernet.session.get_inputs()] == [INPUT_NAME]
+    assert [o.name for o in ort_hypernet.session.get_outputs()] == list(OUTPUT_NAMES)
+
+
+def test_refuses_a_bundle_for_another_base(bundle, tiny_spec, tmp_path):
+    other = shutil.copytree(bundle, tmp_path / "other")
+    cfg = json.loads((other / CONFIG_FILE).read_text())
+    cfg["base_sha256"] = "0" * 64
+    (other / CONFIG_FILE).write_text(json.dumps(cfg))
+    with pytest.raises(HypernetError, match="base"):
+        OnnxHypernet(other, tiny_spec, ORT_CPU)
+
+
+def test_refuses_a_changed_graph(bundle, tiny_spec, tmp_path):
+    damaged = shutil.copytree(bundle, tmp_path / "damaged")
+    data = bytearray((damaged / GRAPH_FILE).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (damaged / GRAPH_FILE).write_bytes(bytes(data))
+    with pytest.raises(HypernetError, match="sha256"):
+        OnnxHypernet(damaged, tiny_spec, ORT_CPU)
+
+
+@pytest.mark.parametrize("n_chunks", [1, 3])
+def test_adapter_concatenates_bias_and_chunks(n_chunks, ort_hypernet, bundle, tiny_spec):
+    from safetensors.numpy import load_file
+
+    rng = np.random.default_rng(n_chunks)
+    chunks = [rng.integers(0, tiny_spec.vocab_size, int(n)).tolist() for n in rng.integers(5, 60, n_chunks)]
+    adapter = ort_hypernet.adapter(chunks, meta={"kind": "memory"})
+    assert adapter.rank == 2 + n_chunks * 4  # bias_rank + n * rank
+    assert adapter.scale == pytest.approx(2.0 * 4 ** 1.5)
+    assert (adapter.meta["n_chunks"], adapter.meta["kind"]) == (str(n_chunks), "memory")
+    own = load_file(str(bundle / WEIGHTS_FILE))
+    parts = [ort_hypernet.chunk_lora(c) for c in chunks]
+    want_a = np.concatenate([own["bias_a"][:, :2].astype(np.float32), *(a for a, _ in parts)], axis=1)
+    want_b = np.concatenate([own["bias_b"][:, :, :2].astype(np.float32), *(b for _, b in parts)], axis=2)
+    np.testing.assert_array_equal(adapter.A, want_a)  # (L, 2 + n*4, d_ff)
+    np.testing.assert_array_equal(adapter.B, want_b)  # (L, d_model, 2 + n*4)
+    assert np.abs(adapter.B[:, :, :2]).max() > 0  # the bias block is real
+
+
+def test_fresh_hypernet_gives_a_zero_delta(bundle, tiny_spec, tmp_path):
+    """A fresh hypernetwork's weights, fed to the same weight-free graph (no second export), give delta 0."""
+    from engine.checkpoint import save_hypernet
+    from engine.hypernet import Hypernet, HypernetConfig
+
+    cfg = json.loads((bundle / CONFIG_FILE).read_text())
+    torch.manual_seed(1)
+    fresh = Hypernet(HypernetConfig(**cfg["hypernet"]))
+    assert not fresh.b_scale.any() and not fresh.bias_b.any()
+    fresh_dir = shutil.copytree(bundle, tmp_path / "fresh")
+    save_hypernet(fresh_dir, fresh, tiny_spec.sha256, dtype=torch.float16, extra={"onnx": cfg["onnx"]})
+    adapter = OnnxHypernet(fresh_dir, tiny_spec, ORT_CPU).adapter([list(range(10, 40)), list(range(50, 70))])
+    assert adapter.rank == 2 + 2 * 4
+    assert np.abs(adapter.A).max() > 0  # A is random; only B (and so the delta) is zero
+    assert not delta_weight(adapter.A, adapter.B, adapter.scale).any()
