@@ -187,19 +187,9 @@ def cmd_eval(svc, args) -> dict:
     records = read_jsonl(args.dataset)[: args.limit]
     n_q = sum(len(r.questions) for r in records) * len(modes)
     bar = tqdm(total=n_q, desc="eval", unit="answer", file=sys.stderr)
-    window = svc.runtime.n_ctx - args.max_tokens
-
-    def teach(rec_id: str, document: str) -> str:
-        return svc.teach_text(document, name=f"eval-{rec_id}", kind="memory", source="eval").id
-
-    def answer(mode: str, question: str, document: str | None, key: str | None) -> str:
-        return svc.ask(question, use=[key] if key else [], context=document, max_tokens=args.max_tokens).text
-
-    def fits(document: str, question: str) -> bool:
-        return len(svc.tokenize(svc.prompt(question, document))) <= window
-
     t0 = time.time()
-    rows = run_eval(records, modes, teach, answer, on_row=lambda r: bar.update(1), fits_context=fits)
+    with svc.evaluating(args.max_tokens) as (teach, answer, fits):
+        rows = run_eval(records, modes, teach, answer, on_row=lambda r: bar.update(1), fits_context=fits)
     bar.close()
     summary = summarise(rows)
     meta = {"dataset": args.dataset.name, "records": len(records), "base": svc.spec.name,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -174,6 +175,32 @@ class Lorafy:
         mode = "icl" if context is not None else ("adapter" if items else "base")
         return Answer(text="".join(pieces).strip(), seconds=total, first_token_seconds=first or total,
                       prompt_tokens=len(self.tokenize(prompt)), adapters=[i.name for i in items], mode=mode)
+
+    @contextmanager
+    def evaluating(self, max_tokens: int) -> Iterator[tuple[Callable, Callable, Callable]]:
+        """(teach, answer, fits_context) callables for engine.evaluate.run_eval on the user's path.
+
+        Items taught for the evaluation are forgotten on exit, so the library is left as it was.
+        """
+        taught: list[str] = []
+        window = self.runtime.n_ctx - max_tokens
+
+        def teach(rec_id: str, document: str) -> str:
+            taught.append(self.teach_text(document, name=f"eval-{rec_id}", kind="memory", source="eval").id)
+            return taught[-1]
+
+        def answer(mode: str, question: str, document: str | None, key: str | None) -> str:
+            return self.ask(question, use=[key] if key else [], context=document, max_tokens=max_tokens).text
+
+        def fits(document: str, question: str) -> bool:
+            return len(self.tokenize(self.prompt(question, document))) <= window
+
+        try:
+            yield teach, answer, fits
+        finally:
+            self.activate([])
+            for key in taught:
+                self.forget(key)
 
     def close(self) -> None:
         if "runtime" in self.__dict__:

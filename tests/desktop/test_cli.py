@@ -170,6 +170,9 @@ def check_eval(capsys, common, tmp_path: Path, dataset: Path) -> None:
     assert len(full["rows"]) == 3 * len(questions)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "accuracy" in out
+    home = tmp_path / "home"  # eval forgets what it taught: the library and adapters folder are empty again
+    assert json.loads((home / "library.json").read_text())["items"] == []
+    assert list((home / "adapters").iterdir()) == []
 
 
 def test_eval_writes_report_and_plot(common, capsys, tmp_path):
