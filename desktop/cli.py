@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", type=Path, dest="json_out", help="write the full report here")
     ev.add_argument("--plot", type=Path, help="write an accuracy bar chart (PNG) here")
 
+    bp = sub.add_parser("bench", help="measure teach vs prefill, question cost, hot-swap, memory, quality, ingestion, variants")
+    from desktop import bench
+    bench.add_arguments(bp)
+
     tr = sub.add_parser("train", help="meta-train a hypernetwork (needs the [train] extra and ideally a GPU)")
     tr.add_argument("args", nargs=argparse.REMAINDER, help="arguments for python -m engine.train")
     x = sub.add_parser("export-hypernet", help="export a trained checkpoint to a runtime bundle (ONNX graph + fp16 weights)")
@@ -82,13 +86,17 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-@contextmanager
-def service(args: argparse.Namespace, home: Path | None = None) -> Iterator:
+def make_service(args: argparse.Namespace, home: Path | None = None):
     from desktop.service import Lorafy, ServiceConfig
 
     cfg = ServiceConfig(home=home or args.home or default_home(), base_path=args.base, hypernet_dir=args.hypernet,
                         threads=args.threads, n_gpu_layers=0 if args.cpu else -1, use_gpu=not args.cpu)
-    svc = Lorafy(cfg)
+    return Lorafy(cfg)
+
+
+@contextmanager
+def service(args: argparse.Namespace, home: Path | None = None) -> Iterator:
+    svc = make_service(args, home)
     try:
         yield svc
     finally:
@@ -283,6 +291,10 @@ def main(argv: list[str] | None = None) -> int:
             return train_main(args.args)
         if args.command == "export-hypernet":
             return cmd_export_hypernet(args)
+        if args.command == "bench":
+            from desktop.bench import run as run_bench
+            run_bench(args, lambda home: make_service(args, home))
+            return 0
         if args.command == "demo":
             cmd_demo(None, args)
             return 0

@@ -111,6 +111,7 @@ class Runtime:
     def _load_base(self):
         cfg, lc = self.config, self._lc
         llm = lc.Llama(model_path=str(cfg.model_path), n_ctx=cfg.n_ctx, n_batch=cfg.n_batch, n_threads=cfg.threads(),
+                       n_threads_batch=cfg.threads(),  # prompt processing too, not only generation
                        n_gpu_layers=cfg.gpu_layers(lc.llama_supports_gpu_offload()), seed=cfg.seed,
                        logits_all=False, verbose=cfg.verbose)
         self.base_loads += 1
