@@ -24,7 +24,7 @@ import torch.distributed as dist
 
 from engine.base import BaseSpec, load_base
 from engine.batches import Batch, BatchConfig, build_batch
-from engine.checkpoint import load_training, save_hypernet, save_training
+from engine.checkpoint import CheckpointError, load_hypernet, load_training, save_hypernet, save_training
 from engine.d2l import make_lora
 from engine.data.facts import FactsConfig, make_document
 from engine.data.needle import NeedleConfig, make_needle
@@ -64,6 +64,7 @@ class TrainConfig:
     ckpt_every: int = 500
     bf16: bool = True
     workers: int = 0  # data-building processes (the GPU run uses several; CPU tests use 0)
+    init_from: str | None = None  # a checkpoint or bundle whose weights start a fresh run (warm start)
     hypernet: dict = field(default_factory=dict)  # HypernetConfig overrides
     batch: dict = field(default_factory=dict)  # BatchConfig overrides
     facts: dict = field(default_factory=dict)  # FactsConfig overrides
@@ -243,7 +244,11 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=cfg.lr, betas=(0.9, 0.95))
     ckpt = out / "checkpoint"
-    step = load_training(ckpt, hypernet, opt, spec.sha256) if (ckpt / "config.json").exists() else 0
+    step = 0
+    if (ckpt / "config.json").exists():
+        step = load_training(ckpt, hypernet, opt, spec.sha256)
+    elif cfg.init_from:
+        warm_start(hypernet, Path(cfg.init_from), spec.sha256)
     model = torch.nn.parallel.DistributedDataParallel(hypernet) if world > 1 else hypernet
     metrics = MetricsLog(out / "metrics.jsonl", rank == 0)
     count_tokens = lambda s: len(tokenize(s))  # noqa: E731
@@ -290,6 +295,16 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
         dist.barrier()
         dist.destroy_process_group()
     return {"step": step, **last}
+
+
+def warm_start(hypernet: Hypernet, source: Path, base_sha256: str) -> None:
+    """Copy the weights of a saved hypernetwork (same config, same base) into ``hypernet``; optimizer starts fresh."""
+    loaded, _ = load_hypernet(source, base_sha256)
+    if loaded.cfg != hypernet.cfg:
+        raise CheckpointError(f"{source}: hypernet config {loaded.cfg} differs from the run's {hypernet.cfg}")
+    device = next(hypernet.parameters()).device
+    hypernet.load_state_dict({k: v.to(device) for k, v in loaded.state_dict().items()}, strict=True)
+    log.info("warm start from %s", source)
 
 
 def param_checksum(module: torch.nn.Module) -> torch.Tensor:

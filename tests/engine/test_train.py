@@ -52,6 +52,21 @@ def test_resume_matches_an_uninterrupted_run(tmp_path, tiny_spec, tokenize):
         assert (pa - pb).abs().max() < 5e-3, name
 
 
+def test_warm_start_copies_weights_from_a_bundle(tmp_path, tiny_spec, tokenize):
+    a, b = tmp_path / "a", tmp_path / "b"
+    train(TrainConfig.from_json(CONFIG, out_dir=str(a), base_path=str(tiny_spec.path), steps=2), tokenize=tokenize)
+    train(TrainConfig.from_json(CONFIG, out_dir=str(b), base_path=str(tiny_spec.path), steps=1, lr=0.0,
+                                init_from=str(a / "export")), tokenize=tokenize)
+    src, _ = load_hypernet(a / "export")
+    got, _ = load_hypernet(b / "checkpoint")
+    for (name, ps), pg in zip(src.state_dict().items(), got.state_dict().values()):
+        assert torch_equal(ps, pg), name  # lr 0: the run kept exactly the weights it started from
+
+
+def torch_equal(x, y) -> bool:
+    return bool((x == y).all())
+
+
 def test_ddp_two_processes_gloo_stay_in_sync(tmp_path, tiny_spec):
     env = {**os.environ, "PYTHONPATH": str(CONFIG.parents[2]), "TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": "1",
            "GLOO_SOCKET_IFNAME": "lo", "MASTER_ADDR": "127.0.0.1"}  # loopback only
