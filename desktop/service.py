@@ -18,7 +18,7 @@ from typing import Callable, Iterator, Sequence
 from engine.adapter_file import read_adapter
 from engine.base import BaseSpec, load_base
 from engine.onnx_hypernet import OnnxHypernet, SessionConfig, default_bundle
-from engine.prompts import PromptFormat, encode_chunks
+from engine.prompts import PromptFormat, wrap_chunks
 from engine.runtime import Runtime, RuntimeConfig
 from export.gguf_adapter import write_gguf_adapter
 from export.peft_adapter import write_peft_adapter
@@ -102,8 +102,10 @@ class Lorafy:
         """Turn ``text`` into an adapter file and record it in the library."""
         self.load()  # start-up is not teaching time (ask's timings exclude it too)
         t0 = time.perf_counter()
-        content = self.tokenize(text)
-        chunks = encode_chunks(self.fmt, self.tokenize, text, self.hypernet.chunk_tokens)
+        if not text.strip():
+            raise ValueError("cannot teach an empty text")
+        content = self.tokenize(text)  # tokenized once: counted here, chunked below
+        chunks = wrap_chunks(self.fmt, self.tokenize, content, self.hypernet.chunk_tokens)
         adapter = self.hypernet.adapter(chunks, meta={"kind": kind}, progress=progress)
         item_id = self.library.new_id()
         fname = f"{item_id}.gguf"

@@ -8,7 +8,7 @@ from typing import Sequence
 import torch
 
 from engine.data.records import Record
-from engine.prompts import PromptFormat, Tokenize, split_ids
+from engine.prompts import PromptFormat, Tokenize, split_ids, wrapper_ids
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,7 @@ def pad(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch
 def build_batch(records: Sequence[Record], fmt: PromptFormat, tokenize: Tokenize, cfg: BatchConfig,
                 rng: random.Random, distil: bool = True) -> Batch:
     """Tokenize, chunk and pad ``records``; sample up to ``questions_per_doc`` questions of each."""
-    prefix, suffix = fmt.chunk_wrapper()
-    pre, suf = tokenize(prefix), tokenize(suffix)
+    pre, suf = wrapper_ids(fmt, tokenize)
     chunks, n_chunks, s_rows_ids, t_rows_ids, answers, doc_of_q, kl_q = [], [], [], [], [], [], []
     for d, rec in enumerate(records):
         pieces = random_chunks(tokenize(rec.document), cfg, rng)

@@ -66,11 +66,24 @@ def split_ids(ids: Sequence[int], chunk_tokens: int, min_tokens: int = 1) -> lis
     return pieces
 
 
+def wrapper_ids(fmt: PromptFormat, tokenize: Tokenize) -> tuple[list[int], list[int]]:
+    """Token ids of the (prefix, suffix) that wrap a chunk's content in the encoder input."""
+    prefix, suffix = fmt.chunk_wrapper()
+    return tokenize(prefix), tokenize(suffix)
+
+
+def wrap_chunks(fmt: PromptFormat, tokenize: Tokenize, content: Sequence[int], chunk_tokens: int,
+                min_tokens: int = 25) -> list[list[int]]:
+    """Encoder inputs for already-tokenized ``content``: split into chunks, each wrapped as a user turn."""
+    if not content:
+        raise ValueError("cannot teach an empty text")
+    pre, suf = wrapper_ids(fmt, tokenize)
+    return [pre + piece + suf for piece in split_ids(content, chunk_tokens, min_tokens)]
+
+
 def encode_chunks(fmt: PromptFormat, tokenize: Tokenize, text: str, chunk_tokens: int,
                   min_tokens: int = 25) -> list[list[int]]:
     """Token ids of every encoder input for ``text``: its content split into chunks, each wrapped as a user turn."""
     if not text.strip():
         raise ValueError("cannot teach an empty text")
-    prefix, suffix = fmt.chunk_wrapper()
-    pre, suf = tokenize(prefix), tokenize(suffix)
-    return [pre + piece + suf for piece in split_ids(tokenize(text), chunk_tokens, min_tokens)]
+    return wrap_chunks(fmt, tokenize, tokenize(text), chunk_tokens, min_tokens)
