@@ -146,11 +146,16 @@ def evaluate(base: Llama, hypernet: Hypernet, records: list[Record], fmt: Prompt
     """Teacher-forced answer accuracy and CE for adapter / in-context / base on held-out records.
 
     ``q_acc`` counts a question as answered when every answer token is the argmax.
+    ``shuffled`` asks each question with the adapter of *another* document: if it
+    scores like ``adapter``, the adapters carry no document content (only format).
     """
     batch = build_batch(records, fmt, tokenize, replace(bcfg, max_chunks=1, questions_per_doc=8), random.Random(1234)).to(device)
     lora, _, _ = make_lora(base, hypernet, batch.chunk_ids, batch.chunk_mask, batch.n_chunks)
     per_row = LoraBatch(lora.A[batch.doc_of_q], lora.B[batch.doc_of_q], lora.scale)
+    other = (batch.doc_of_q + 1) % len(batch.n_chunks)
+    shuffled = LoraBatch(lora.A[other], lora.B[other], lora.scale)
     views = {"adapter": (batch.student_ids, per_row, batch.s_rows, batch.s_cols),
+             "shuffled": (batch.student_ids, shuffled, batch.s_rows, batch.s_cols),
              "icl": (batch.teacher_ids, None, batch.t_rows, batch.t_cols),
              "base": (batch.student_ids, None, batch.s_rows, batch.s_cols)}
     out = {}
@@ -253,6 +258,7 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
     metrics = MetricsLog(out / "metrics.jsonl", rank == 0)
     count_tokens = lambda s: len(tokenize(s))  # noqa: E731
     val = sample_records(replace(cfg, needle_frac=0.0), random.Random(99), cfg.eval_docs, "val", count_tokens)
+    val_needle = sample_records(replace(cfg, needle_frac=1.0), random.Random(98), cfg.eval_docs, "val", count_tokens)
     autocast = (torch.autocast(device_type="cuda", dtype=torch.bfloat16) if dtype == torch.bfloat16
                 else contextlib.nullcontext())
     if rank == 0:
@@ -280,6 +286,7 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
         if rank == 0 and (step % cfg.eval_every == 0 or step == cfg.steps):
             with autocast:
                 ev = evaluate(base, hypernet, val, fmt, tokenize, bcfg, device)
+                ev |= {f"needle_{k}": v for k, v in evaluate(base, hypernet, val_needle, fmt, tokenize, bcfg, device).items()}
             metrics.write({"step": step, "eval": ev})
             log.info("eval %s", ev)
         if rank == 0 and step % cfg.ckpt_every == 0:

@@ -45,7 +45,7 @@ def make_adapter() -> Callable[..., LoraAdapter]:
 def tiny_bundle(tmp_path_factory: pytest.TempPathFactory, tiny_spec: BaseSpec):
     """A runtime bundle (weight-free ONNX graph + fp16 safetensors) of a seeded random hypernetwork for the tiny base.
 
-    ``b_scale`` is 1 and ``bias_b`` small random, so its adapters are non-zero.
+    ``head_b`` and ``bias_b`` are small random (not zero as at init), so its adapters are non-zero.
     Returns (bundle dir, the float32 torch Hypernet it was exported from).
     """
     import torch
@@ -58,7 +58,7 @@ def tiny_bundle(tmp_path_factory: pytest.TempPathFactory, tiny_spec: BaseSpec):
                          bias_rank=2, latent_dim=32, n_latents=4, n_blocks=1, n_heads=2, chunk_tokens=64)
     hypernet = Hypernet(cfg).eval()
     with torch.no_grad():
-        hypernet.b_scale.fill_(1.0)
+        hypernet.head_b.weight.normal_(0.0, 0.05)
         hypernet.bias_b.normal_(0.0, 0.02)
     out = tmp_path_factory.mktemp("tiny_bundle")
     export_bundle(tiny_spec, hypernet, out)

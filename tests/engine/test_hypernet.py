@@ -42,11 +42,24 @@ def test_fresh_hypernet_gives_zero_delta(tiny_spec):
     assert torch.count_nonzero(delta_weight(lora.A, lora.B, lora.scale)) == 0
 
 
+def test_fresh_hypernet_text_path_gets_a_gradient(tiny_spec):
+    """Zero delta at step 0 must not be a saddle: the text-dependent B head gets a gradient from the task loss
+    at the very first step (a zero-initialised output scale gave it none, and it never grew)."""
+    torch.manual_seed(0)
+    base, hn = load_llama(tiny_spec), Hypernet(small_cfg())
+    ids = torch.randint(0, 1000, (2, 12))
+    lora, _, _ = make_lora(base, hn, ids, torch.ones_like(ids, dtype=torch.bool), [1, 1])
+    h = base(torch.randint(0, 1000, (2, 6)), lora=lora)
+    base.logits(h).logsumexp(-1).mean().backward()
+    assert hn.head_b.weight.grad is not None and hn.head_b.weight.grad.abs().max() > 0
+    assert hn.bias_b.grad.abs().max() > 0
+
+
 def test_padding_does_not_change_a_chunks_adapter(tiny_spec):
     torch.manual_seed(0)
     base, hn = load_llama(tiny_spec), Hypernet(small_cfg())
     with torch.no_grad():
-        hn.b_scale.fill_(1.0)
+        hn.head_b.weight.normal_(0.0, 0.05)
         ids = torch.randint(0, 1000, (1, 10))
         padded = torch.cat([ids, torch.full((1, 6), 2)], dim=1)
         mask = torch.zeros(1, 16, dtype=torch.bool)

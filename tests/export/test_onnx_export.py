@@ -68,7 +68,7 @@ def test_onnx_runtime_matches_torch(T, ort_hypernet, torch_reference, tiny_spec)
     assert got_b.shape == want_b.shape == (tiny_spec.n_layer, tiny_spec.d_model, 4)
     err_a, err_b = rel_err(got_a, want_a), rel_err(got_b, want_b)
     print(f"T={T}: max relative error A {err_a:.2e}, B {err_b:.2e}")
-    assert np.abs(want_b).max() > 0  # b_scale = 1: a real comparison, not 0 vs 0
+    assert np.abs(want_b).max() > 0  # head_b random: a real comparison, not 0 vs 0
     assert err_a < MAX_REL_ERR and err_b < MAX_REL_ERR
 
 
@@ -150,7 +150,7 @@ def test_fresh_hypernet_gives_a_zero_delta(bundle, tiny_spec, tmp_path):
     cfg = json.loads((bundle / CONFIG_FILE).read_text())
     torch.manual_seed(1)
     fresh = Hypernet(HypernetConfig(**cfg["hypernet"]))
-    assert not fresh.b_scale.any() and not fresh.bias_b.any()
+    assert not fresh.head_b.weight.any() and not fresh.bias_b.any()
     fresh_dir = shutil.copytree(bundle, tmp_path / "fresh")
     save_hypernet(fresh_dir, fresh, tiny_spec.sha256, dtype=torch.float16, extra={"onnx": cfg["onnx"]})
     adapter = OnnxHypernet(fresh_dir, tiny_spec, ORT_CPU).adapter([list(range(10, 40)), list(range(50, 70))])
