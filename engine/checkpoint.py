@@ -51,6 +51,9 @@ def read_config(dir: Path) -> dict:
     return cfg
 
 
+OPTIONAL_BUFFERS = ("in_mean", "in_std")
+
+
 def load_hypernet(dir: Path, base_sha256: str | None = None) -> tuple[Hypernet, dict]:
     """Load a hypernetwork (float32) and its config; refuse one trained for another base."""
     cfg = read_config(dir)
@@ -59,6 +62,8 @@ def load_hypernet(dir: Path, base_sha256: str | None = None) -> tuple[Hypernet, 
                               f"not {base_sha256[:12]}...; use its base or train one for this base")
     model = Hypernet(HypernetConfig(**cfg["hypernet"]))
     state = {k: v.float() for k, v in load_file(str(Path(dir) / WEIGHTS)).items()}
+    for k in OPTIONAL_BUFFERS:  # saved before input standardisation existed: identity statistics
+        state.setdefault(k, model.state_dict()[k])
     missing, unexpected = set(model.state_dict()) - set(state), set(state) - set(model.state_dict())
     if missing or unexpected:
         raise CheckpointError(f"{dir}: weights do not match the config (missing {sorted(missing)[:3]}, unexpected {sorted(unexpected)[:3]})")

@@ -14,6 +14,13 @@ steps the scale was 7e-4 and swapping documents' adapters changed nothing, the
 bias block did all the work.) A learned, text-independent "bias" LoRA is added
 once per adapter.
 
+Inputs: the residual streams are standardised per layer and channel with
+statistics measured on training text (SmolLM2's streams carry a few huge,
+nearly constant channels: after LayerNorm alone, documents' mean features had
+cosine 0.94-0.97, after standardisation ~0), and the chat-template tokens around
+the content (including the attention-sink first token, norm ~25,000) are not
+read by the aggregator.
+
 Chunks: a long text is split into chunks; chunk adapters are concatenated
 along the rank (their deltas add), see :func:`combine_chunks`.
 """
@@ -44,13 +51,15 @@ class HypernetConfig:
     n_heads: int = 4
     mlp_mult: int = 2
     chunk_tokens: int = 512  # longest chunk seen in training; longer texts are split
+    skip_head: int = 0  # encoder-input tokens before the content (chat-template prefix) the aggregator ignores
+    skip_tail: int = 0  # ... and after it (template suffix)
 
     def __post_init__(self) -> None:
         for k in ("n_layer", "d_model", "d_ff", "rank", "latent_dim", "n_latents", "n_blocks", "n_heads", "chunk_tokens"):
             if getattr(self, k) <= 0:
                 raise ValueError(f"HypernetConfig.{k} must be positive, got {getattr(self, k)}")
-        if self.bias_rank < 0:
-            raise ValueError("HypernetConfig.bias_rank must be >= 0")
+        if self.bias_rank < 0 or self.skip_head < 0 or self.skip_tail < 0:
+            raise ValueError("HypernetConfig.bias_rank, skip_head and skip_tail must be >= 0")
         if self.latent_dim % self.n_heads:
             raise ValueError(f"latent_dim {self.latent_dim} is not divisible by n_heads {self.n_heads}")
 
@@ -119,6 +128,8 @@ class Hypernet(nn.Module):
         super().__init__()
         self.cfg = cfg
         D, L = cfg.latent_dim, cfg.n_layer
+        self.register_buffer("in_mean", torch.zeros(L, cfg.d_model))  # set by calibrate()
+        self.register_buffer("in_std", torch.ones(L, cfg.d_model))
         self.in_norm = nn.LayerNorm(cfg.d_model)
         self.in_proj = SwiGLU(cfg.d_model, 2 * D, D)
         self.layer_emb = nn.Parameter(torch.randn(L, D) * 0.02)
@@ -135,11 +146,36 @@ class Hypernet(nn.Module):
         self.bias_a = nn.Parameter(torch.randn(L, r0, cfg.d_ff) / math.sqrt(cfg.d_ff))
         self.bias_b = nn.Parameter(torch.zeros(L, cfg.d_model, r0))
 
-    def forward(self, hidden: torch.Tensor, mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """hidden: (N, L, T, d_model) residual streams; mask: (N, T) bool -> A: (N, L, r, d_ff), B: (N, L, d_model, r)."""
+    def content(self, hidden: torch.Tensor, mask: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The content part of encoder inputs: drop the template tokens (slice, or mask when rows are padded)."""
         c = self.cfg
+        T = hidden.shape[2]
+        if mask is None:
+            return hidden[:, :, c.skip_head:T - c.skip_tail], None
+        pos = torch.arange(T, device=mask.device)
+        length = mask.sum(1, keepdim=True)  # rows are right-padded
+        return hidden, mask & (pos >= c.skip_head) & (pos < length - c.skip_tail)
+
+    @torch.no_grad()
+    def calibrate(self, hidden: torch.Tensor, mask: torch.Tensor | None = None) -> None:
+        """Set the input statistics (per layer and channel) from residual streams of real text."""
+        x, m = self.content(hidden.float(), mask)
+        w = torch.ones(x.shape[0], x.shape[2], device=x.device) if m is None else m.float()
+        w = w[:, None, :, None]  # (N, 1, T, 1)
+        n = w.sum((0, 2))
+        mean = (x * w).sum((0, 2)) / n
+        var = ((x - mean[None, :, None]) ** 2 * w).sum((0, 2)) / n
+        self.in_mean.copy_(mean)
+        self.in_std.copy_(var.sqrt().clamp_min(1e-3))
+
+    def forward(self, hidden: torch.Tensor, mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """hidden: (N, L, T, d_model) residual streams of whole encoder inputs; mask: (N, T) bool, True = real
+        token, rows right-padded -> A: (N, L, r, d_ff), B: (N, L, d_model, r)."""
+        c = self.cfg
+        hidden, mask = self.content(hidden, mask)
         N, L, T, _ = hidden.shape
-        x = self.in_proj(self.in_norm(hidden))  # (N, L, T, D)
+        z = (hidden.float() - self.in_mean[:, None]) / self.in_std[:, None]  # float32: channels sit near large means
+        x = self.in_proj(self.in_norm(z))  # (N, L, T, D)
         x = x.reshape(N * L, T, c.latent_dim)
         m = None if mask is None else mask[:, None, :].expand(N, L, T).reshape(N * L, T)
         lemb = self.layer_emb[None].expand(N, L, c.latent_dim).reshape(N * L, 1, c.latent_dim)

@@ -25,14 +25,14 @@ import torch.distributed as dist
 from engine.base import BaseSpec, load_base
 from engine.batches import Batch, BatchConfig, build_batch
 from engine.checkpoint import CheckpointError, load_hypernet, load_training, save_hypernet, save_training
-from engine.d2l import make_lora
+from engine.d2l import encode, make_lora
 from engine.data.facts import FactsConfig, make_document
 from engine.data.needle import NeedleConfig, make_needle
 from engine.data.records import Record
 from engine.hypernet import Hypernet, HypernetConfig, count_parameters
 from engine.losses import cross_entropy, hierarchical_mean, topk_kl
 from engine.model import Llama, LoraBatch, load_llama
-from engine.prompts import PromptFormat, Tokenize
+from engine.prompts import PromptFormat, Tokenize, wrapper_ids
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +240,9 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
     base = load_llama(spec, dtype=dtype, device=device)
     tokenize = tokenize or hf_tokenizer(spec)
     fmt = PromptFormat(spec.chat_template)
-    hcfg = HypernetConfig(n_layer=spec.n_layer, d_model=spec.d_model, d_ff=spec.d_ff, **cfg.hypernet)
+    pre, suf = wrapper_ids(fmt, tokenize)  # the aggregator reads only the content between them
+    hcfg = HypernetConfig(n_layer=spec.n_layer, d_model=spec.d_model, d_ff=spec.d_ff,
+                          **{"skip_head": len(pre), "skip_tail": len(suf), **cfg.hypernet})
     bcfg = BatchConfig(**{"chunk_tokens": hcfg.chunk_tokens, "pad_id": spec.eos_id, **cfg.batch})
     torch.manual_seed(cfg.seed)
     hypernet = Hypernet(hcfg).to(device)
@@ -254,6 +256,9 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
         step = load_training(ckpt, hypernet, opt, spec.sha256)
     elif cfg.init_from:
         warm_start(hypernet, Path(cfg.init_from), spec.sha256)
+    else:  # fresh run: input statistics from the first batch (DDP broadcasts rank 0's buffers)
+        first = StepBatches(cfg, fmt, tokenize, bcfg, 0, rank, world)[0].to(device)
+        hypernet.calibrate(encode(base, first.chunk_ids), first.chunk_mask)
     model = torch.nn.parallel.DistributedDataParallel(hypernet) if world > 1 else hypernet
     metrics = MetricsLog(out / "metrics.jsonl", rank == 0)
     count_tokens = lambda s: len(tokenize(s))  # noqa: E731

@@ -55,9 +55,13 @@ def tiny_bundle(tmp_path_factory: pytest.TempPathFactory, tiny_spec: BaseSpec):
 
     torch.manual_seed(0)
     cfg = HypernetConfig(n_layer=tiny_spec.n_layer, d_model=tiny_spec.d_model, d_ff=tiny_spec.d_ff, rank=4,
-                         bias_rank=2, latent_dim=32, n_latents=4, n_blocks=1, n_heads=2, chunk_tokens=64)
+                         bias_rank=2, latent_dim=32, n_latents=4, n_blocks=1, n_heads=2, chunk_tokens=64,
+                         skip_head=2, skip_tail=1)
     hypernet = Hypernet(cfg).eval()
+    from engine.model import load_llama
+
     with torch.no_grad():
+        hypernet.calibrate(load_llama(tiny_spec)(torch.randint(0, tiny_spec.vocab_size, (2, 24)), all_layers=True))
         hypernet.head_b.weight.normal_(0.0, 0.05)
         hypernet.bias_b.normal_(0.0, 0.02)
     out = tmp_path_factory.mktemp("tiny_bundle")

@@ -55,12 +55,15 @@ def test_fresh_hypernet_text_path_gets_a_gradient(tiny_spec):
     assert hn.bias_b.grad.abs().max() > 0
 
 
-def test_padding_does_not_change_a_chunks_adapter(tiny_spec):
+@pytest.mark.parametrize("skip", [(0, 0), (3, 1)])
+def test_padding_does_not_change_a_chunks_adapter(tiny_spec, skip):
+    """Training (right-padded rows + mask) and the runtime (one unpadded chunk) see the same content tokens."""
     torch.manual_seed(0)
-    base, hn = load_llama(tiny_spec), Hypernet(small_cfg())
+    base, hn = load_llama(tiny_spec), Hypernet(small_cfg(skip_head=skip[0], skip_tail=skip[1]))
     with torch.no_grad():
         hn.head_b.weight.normal_(0.0, 0.05)
         ids = torch.randint(0, 1000, (1, 10))
+        hn.calibrate(base(torch.randint(0, 1000, (3, 12)), all_layers=True))
         padded = torch.cat([ids, torch.full((1, 6), 2)], dim=1)
         mask = torch.zeros(1, 16, dtype=torch.bool)
         mask[0, :10] = True
@@ -68,6 +71,38 @@ def test_padding_does_not_change_a_chunks_adapter(tiny_spec):
         a2, b2 = hn(base(padded, all_layers=True), mask)
     torch.testing.assert_close(a1, a2, rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(b1, b2, rtol=1e-4, atol=1e-5)
+
+
+def test_template_tokens_are_not_read(tiny_spec):
+    """With skip_head/skip_tail, changing only the tokens after the content leaves the adapter unchanged."""
+    torch.manual_seed(0)
+    base, hn = load_llama(tiny_spec), Hypernet(small_cfg(skip_head=2, skip_tail=2))
+    with torch.no_grad():
+        hn.head_b.weight.normal_(0.0, 0.05)
+        ids = torch.randint(0, 1000, (1, 12))
+        other_tail = ids.clone()
+        other_tail[0, -2:] = torch.tensor([5, 6])
+        other_content = ids.clone()
+        other_content[0, 5] = (ids[0, 5] + 1) % 1000
+        a1, _ = hn(base(ids, all_layers=True))
+        a2, _ = hn(base(other_tail, all_layers=True))
+        a3, _ = hn(base(other_content, all_layers=True))
+    torch.testing.assert_close(a1, a2)
+    assert not torch.allclose(a1, a3)
+
+
+def test_calibration_standardises_inputs(tiny_spec):
+    torch.manual_seed(0)
+    base, hn = load_llama(tiny_spec), Hypernet(small_cfg(skip_head=1))
+    with torch.no_grad():
+        hidden = base(torch.randint(0, 1000, (4, 20)), all_layers=True)
+        mask = torch.ones(4, 20, dtype=torch.bool)
+        mask[2, 15:] = False
+        hn.calibrate(hidden, mask)
+        content = torch.cat([hidden[i, :, 1:int(mask[i].sum())] for i in range(4)], dim=1)  # (L, tokens, d)
+        z = (content - hn.in_mean[:, None]) / hn.in_std[:, None]
+    torch.testing.assert_close(z.mean(1), torch.zeros_like(z.mean(1)), atol=1e-4, rtol=0)
+    torch.testing.assert_close(z.std(1, unbiased=False), torch.ones_like(z.mean(1)), atol=1e-3, rtol=0)
 
 
 def test_combined_chunks_equal_summed_deltas():
