@@ -240,7 +240,7 @@ class Indexer:
                 continue
             with self._lock:
                 waiting = min(self._hints.values(), default=None)
-            if waiting is None and not self.queue.pending_jobs(document_ids):
+            if waiting is None and not self.queue.queued_jobs(document_ids):
                 return
             time.sleep(max(0.01, min(self.cfg.poll_s, (waiting or 0) - time.monotonic())))
 

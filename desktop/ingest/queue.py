@@ -208,9 +208,10 @@ class IngestQueue:
             con.execute("UPDATE documents SET status = 'queued', content_sha256 = '', updated = ? WHERE id = ? AND "
                         "status = 'running'", (now, job.document_id))
 
-    def pending_jobs(self, document_ids: Iterable[int] | None = None) -> int:
+    def queued_jobs(self, document_ids: Iterable[int] | None = None) -> int:
+        """Jobs waiting to be claimed (a job another process is running does not count)."""
         ids = None if document_ids is None else list(document_ids)
-        q = "SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')"
+        q = "SELECT COUNT(*) FROM jobs WHERE state = 'queued'"
         if ids is not None:
             q += f" AND document_id IN ({','.join('?' * len(ids))})"
         with self.library.connect() as con:
