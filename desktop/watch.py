@@ -98,7 +98,9 @@ def pipeline_id(svc: Any) -> str:
     from engine.onnx_hypernet import default_bundle
 
     bundle = Path(svc.cfg.hypernet_dir or default_bundle(svc.spec)).resolve()
-    return f"p{PARSER_VERSION}:{svc.spec.sha256[:16]}:{bundle.name}"
+    config = bundle / "config.json"  # changes with every exported checkpoint
+    ident = hashlib.sha256(config.read_bytes()).hexdigest()[:16] if config.is_file() else bundle.name
+    return f"p{PARSER_VERSION}:{svc.spec.sha256[:16]}:{ident}"
 
 
 def _hash(path: bytes, limit: int) -> tuple[bytes, str]:
