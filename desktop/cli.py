@@ -40,8 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="teach a sample document, then ask three ways (no adapter / in prompt / adapter)")
     d.add_argument("--max-tokens", type=int, default=48)
 
-    t = sub.add_parser("teach", help="turn files (memories) or an instruction (--text, a skill) into adapters")
-    t.add_argument("files", nargs="*", type=Path)
+    t = sub.add_parser("teach", help="turn files or folders (memories) or an instruction (--text, a skill) into adapters")
+    t.add_argument("files", nargs="*", type=Path, help="text, markdown, code, PDF, DOCX, HTML or EPUB files, or folders")
     t.add_argument("--text", help="an instruction to teach as a skill")
     t.add_argument("--name", help="name of the new item (default: file name)")
     t.add_argument("--json", action="store_true", help="print one JSON object")
@@ -56,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("chat", help="interactive chat in the terminal, streamed")
     c.add_argument("--use", nargs="*", default=[], metavar="ID_OR_NAME")
     c.add_argument("--max-tokens", type=int, default=256)
+
+    w = sub.add_parser("watch", help="keep folders taught: new and changed files become memories, deleted ones are forgotten")
+    w.add_argument("dirs", nargs="+", type=Path, metavar="DIR")
+    w.add_argument("--once", action="store_true", help="process what is there now, then exit")
+    w.add_argument("--json", action="store_true", help="with --once: print one JSON object (per-file status)")
 
     ls = sub.add_parser("list", help="list memories and skills")
     ls.add_argument("--json", action="store_true")
@@ -126,20 +131,59 @@ def item_row(item) -> dict:
 def cmd_teach(svc, args) -> dict:
     if not args.files and not args.text:
         raise SystemExit("lorafy teach: give files to teach or --text \"an instruction\"")
-    items = []
+    items, refused = [], []
     if args.text:
         items.append(svc.teach_text(args.text, args.name or args.text[:40], kind="skill", source="text"))
-    for path in args.files:
-        cb, close = progress_bar(f"teaching {path.name}", enabled=not args.json)
-        try:
-            items.append(svc.teach_file(path, name=args.name if len(args.files) == 1 else None, progress=cb))
-        finally:
-            close()
-    out = {"items": [item_row(i) for i in items]}
+    if args.files:  # through the ingestion queue and the parse sandbox, like the watcher
+        from desktop.watch import Indexer, InlineOwner, WatchConfig
+
+        indexer = Indexer(InlineOwner(svc), cfg=WatchConfig(settle_s=0.0, recover_min_age_s=60.0))
+        for doc in indexer.teach_paths(args.files, name=args.name):
+            item = svc.library.item(doc.item_id) if doc.status == "indexed" and doc.item_id else None
+            if item is not None:
+                items.append(item)
+            else:
+                refused.append({"path": doc.display, "status": doc.status, "reason": doc.reason})
+    out = {"items": [item_row(i) for i in items], "refused": refused}
     if not args.json:
         for i in items:
             print(f"taught {i.kind} {i.name!r} as {i.id}: {i.tokens} tokens, {i.chunks} chunk(s), {i.teach_seconds:.2f} s")
+    for r in refused:
+        print(f"lorafy: not taught: {r['path']}: {r['reason']}", file=sys.stderr)
+    if refused:
+        out["_rc"] = 2
     return out
+
+
+def cmd_watch(svc, args) -> dict:
+    from desktop.watch import Indexer, InlineOwner
+
+    missing = [str(d) for d in args.dirs if not d.is_dir()]
+    if missing:
+        print(f"lorafy: offline for now (not a folder): {', '.join(missing)}", file=sys.stderr)
+    if args.once:
+        indexer = Indexer(InlineOwner(svc), args.dirs)
+        st = indexer.run_once()
+        docs = [d for r in indexer.roots for d in indexer.queue.documents(r)]
+        if not args.json:
+            for d in docs:
+                print(f"{d.status:<8} {d.display}" + (f" — {d.reason}" if d.reason else ""))
+            print(f"{st.indexed} indexed, {st.refused} refused, {st.failed} failed, {st.queued} queued")
+        return {"status": {k: getattr(st, k) for k in ("indexed", "refused", "failed", "queued", "missing")},
+                "documents": [{"path": d.display, "status": d.status, "reason": d.reason, "item": d.item_id} for d in docs]}
+    from desktop.owner import ModelOwner
+
+    owner = ModelOwner(svc)
+    indexer = Indexer(owner, args.dirs, on_event=lambda e: print(f"{e.kind:<8} {e.path}" + (f" — {e.reason}" if e.reason else ""),
+                                                                 flush=True))
+    indexer.start()
+    print(f"watching {', '.join(map(str, args.dirs))} (Ctrl-C to stop)", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        indexer.stop()
+        owner.close()
 
 
 def cmd_ask(svc, args) -> dict:
@@ -275,7 +319,7 @@ def cmd_export_hypernet(args) -> int:
 
 
 COMMANDS = {"teach": cmd_teach, "ask": cmd_ask, "chat": cmd_chat, "list": cmd_list, "forget": cmd_forget,
-            "export": cmd_export, "eval": cmd_eval}
+            "export": cmd_export, "eval": cmd_eval, "watch": cmd_watch}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -300,9 +344,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         with service(args) as svc:
             out = COMMANDS[args.command](svc, args)
+        rc = out.pop("_rc", 0)  # a command that finished but refused some input exits 2
         if getattr(args, "json", False):
             print(json.dumps(out))
-        return 0
+        return rc
     except USER_ERRORS as e:
         print(f"lorafy: {e}", file=sys.stderr)
         return 2

@@ -22,7 +22,7 @@ from engine.prompts import PromptFormat, wrap_chunks
 from engine.runtime import Runtime, RuntimeConfig
 from export.gguf_adapter import write_gguf_adapter
 from export.peft_adapter import write_peft_adapter
-from desktop.library import Item, Library, now
+from desktop.library import Item, Library, Provenance, now
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -98,8 +98,8 @@ class Lorafy:
 
     # -- teaching -------------------------------------------------------------------------------
     def teach_text(self, text: str, name: str, kind: str = "memory", source: str = "text",
-                   progress: Progress | None = None) -> Item:
-        """Turn ``text`` into an adapter file and record it in the library."""
+                   progress: Progress | None = None, provenance: Provenance | None = None) -> Item:
+        """Turn ``text`` into an adapter file and record it in the library (with ``provenance`` for files)."""
         self.load()  # start-up is not teaching time (ask's timings exclude it too)
         t0 = time.perf_counter()
         if not text.strip():
@@ -107,13 +107,11 @@ class Lorafy:
         content = self.tokenize(text)  # tokenized once: counted here, chunked below
         chunks = wrap_chunks(self.fmt, self.tokenize, content, self.hypernet.chunk_tokens)
         adapter = self.hypernet.adapter(chunks, meta={"kind": kind}, progress=progress)
-        item_id = self.library.new_id()
-        fname = f"{item_id}.gguf"
-        write_gguf_adapter(adapter, self.library.adapters_dir / fname, self.spec)
-        item = Item(id=item_id, name=name, kind=kind, source=source, tokens=len(content), chunks=len(chunks),
-                    created=now(), adapter=fname, base_sha256=self.spec.sha256,
+        item = Item(id=self.library.new_id(), name=name, kind=kind, source=source, tokens=len(content),
+                    chunks=len(chunks), created=now(), adapter="", base_sha256=self.spec.sha256,
                     teach_seconds=round(time.perf_counter() - t0, 4))
-        return self.library.add(item)
+        return self.library.commit_adapter(item, lambda path: write_gguf_adapter(adapter, path, self.spec), self.spec,
+                                           provenance)
 
     def teach_file(self, path: Path, name: str | None = None, progress: Progress | None = None) -> Item:
         """Teach a text file as a memory (UTF-8; undecodable bytes are replaced, never fatal)."""

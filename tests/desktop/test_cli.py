@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from desktop.cli import main
+from desktop.library import Library
 from engine.prompts import split_ids
 
 COMMANDS = ("teach", "ask", "chat", "list", "forget", "export", "eval", "demo", "train")
@@ -89,7 +90,7 @@ def test_teach_file_prints_one_json_object_and_writes_private_files(taught):
     assert adapter.is_file() and adapter.read_bytes()[:4] == b"GGUF"
     assert file_mode(adapter) == 0o600
     assert file_mode(taught.home) == 0o700
-    assert file_mode(taught.home / "library.json") == 0o600
+    assert file_mode(taught.home / "lorafy.db") == 0o600
 
 
 def test_teach_text_is_a_skill(taught):
@@ -171,7 +172,7 @@ def check_eval(capsys, common, tmp_path: Path, dataset: Path) -> None:
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "accuracy" in out
     home = tmp_path / "home"  # eval forgets what it taught: the library and adapters folder are empty again
-    assert json.loads((home / "library.json").read_text())["items"] == []
+    assert Library(home).items() == []
     assert list((home / "adapters").iterdir()) == []
 
 

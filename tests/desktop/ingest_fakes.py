@@ -1,0 +1,43 @@
+"""A model-free stand-in for desktop.service.Lorafy: real library commits of seeded random adapters on the tiny base."""
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+
+from desktop.library import Item, Library
+from export.gguf_adapter import write_gguf_adapter
+
+
+class FakeService:
+    """teach_text writes a real, valid GGUF adapter (seeded by the text) through Library.commit_adapter; no model runs."""
+
+    def __init__(self, home: Path, spec, make_adapter):
+        self.library = Library(home)
+        self.spec = spec
+        self.make_adapter = make_adapter
+        self.taught: list[str] = []  # texts, in teaching order
+        self.forgotten: list[str] = []  # item ids
+        self.fail_times = 0  # raise RuntimeError on the next N teach calls
+
+    def teach_text(self, text, name, kind="memory", source="text", progress=None, provenance=None) -> Item:
+        if self.fail_times:
+            self.fail_times -= 1
+            raise RuntimeError("simulated model failure")
+        if not text.strip():
+            raise ValueError("cannot teach an empty text")
+        seed = int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
+        adapter = self.make_adapter(self.spec, rank=2, seed=seed)
+        self.taught.append(text)
+        if progress:
+            progress(1, 1)
+        item = Item(id=self.library.new_id(), name=name, kind=kind, source=source, tokens=len(text.split()), chunks=1,
+                    created=time.time(), adapter="", base_sha256=self.spec.sha256)
+        return self.library.commit_adapter(item, lambda p: write_gguf_adapter(adapter, p, self.spec), self.spec, provenance)
+
+    def forget(self, key: str) -> Item:
+        self.forgotten.append(key)
+        return self.library.remove(key)
+
+    def close(self) -> None:
+        pass
