@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--auto", action="store_true", help="also activate the memories that best match the question")
     a.add_argument("--k", type=int, default=3, help="with --auto: at most K memories (default 3)")
     a.add_argument("--min-score", type=float, default=0.0, help="with --auto: only memories scoring above this (BM25)")
+    a.add_argument("--min-ratio", type=float, default=0.5,
+                   help="with --auto: only memories scoring at least this fraction of the best one (default 0.5)")
 
     c = sub.add_parser("chat", help="interactive chat in the terminal, streamed")
     c.add_argument("--use", nargs="*", default=[], metavar="ID_OR_NAME")
@@ -99,11 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def make_service(args: argparse.Namespace, home: Path | None = None):
+    from desktop.passages import RetrievalConfig
     from desktop.service import Lorafy, ServiceConfig
 
-    from desktop.passages import RetrievalConfig
-
-    retrieval = RetrievalConfig(k=getattr(args, "k", 3), min_score=getattr(args, "min_score", 0.0))
+    retrieval = RetrievalConfig(k=getattr(args, "k", 3), min_score=getattr(args, "min_score", 0.0),
+                                min_ratio=getattr(args, "min_ratio", 0.5))
     cfg = ServiceConfig(home=home or args.home or default_home(), base_path=args.base, hypernet_dir=args.hypernet,
                         threads=args.threads, n_gpu_layers=0 if args.cpu else -1, use_gpu=not args.cpu,
                         retrieval=retrieval)

@@ -283,9 +283,12 @@ class PassageIndex:
             rows = con.execute(sql, (match, *args, limit)).fetchall()
         return [Hit(*r) for r in rows]
 
-    def rank_items(self, query: str, item_ids: Sequence[str] | None = None, k: int = 3,
-                   min_score: float = 0.0) -> list[tuple[str, float]]:
-        """Items whose best passage matches ``query`` best: (item id, best passage score), at most ``k``, score > min_score."""
+    def rank_items(self, query: str, item_ids: Sequence[str] | None = None, k: int = 3, min_score: float = 0.0,
+                   min_ratio: float = 0.0) -> list[tuple[str, float]]:
+        """Items whose best passage matches ``query`` best: (item id, best passage score), best first.
+
+        At most ``k``, each scoring above ``min_score`` and at least ``min_ratio`` times the best item's score.
+        """
         match = fts_query(query)
         if match is None or k <= 0 or (item_ids is not None and not item_ids):
             return []
@@ -295,7 +298,7 @@ class PassageIndex:
         best: dict[str, float] = {}
         with self._connect() as con:
             for item_id, score in con.execute(sql, (match, *args)):  # passages best first: an item's first is its best
-                if score <= min_score or len(best) == k:
+                if score <= min_score or len(best) == k or (best and score < min_ratio * max(best.values())):
                     break
                 best.setdefault(item_id, float(score))
         return list(best.items())
@@ -310,12 +313,19 @@ class PassageIndex:
 
 @dataclass(frozen=True)
 class RetrievalConfig:
-    """Automatic memory choice (top ``k`` memories scoring above ``min_score``) and how many sources an answer cites."""
+    """Automatic memory choice and how many sources an answer cites.
+
+    A memory is chosen when it is among the ``k`` best, scores above ``min_score`` (BM25 of its best
+    passage; its scale depends on the library) and reaches ``min_ratio`` of the best memory's score
+    (so a clear winner comes alone: fewer adapters active means less interference between them).
+    """
 
     k: int = 3
     min_score: float = 0.0
+    min_ratio: float = 0.5
     n_sources: int = 3
 
     def __post_init__(self) -> None:
-        if self.k < 1 or self.n_sources < 0:
-            raise ValueError(f"need k >= 1 and n_sources >= 0, got k={self.k}, n_sources={self.n_sources}")
+        if self.k < 1 or self.n_sources < 0 or not 0.0 <= self.min_ratio <= 1.0:
+            raise ValueError(f"need k >= 1, n_sources >= 0 and 0 <= min_ratio <= 1, got k={self.k}, "
+                             f"n_sources={self.n_sources}, min_ratio={self.min_ratio}")

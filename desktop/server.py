@@ -293,10 +293,11 @@ def run_plan(svc: "Lorafy", plan: Plan, on_piece: Callable[[str], None], cancel:
     """Generate ``plan`` with its adapters (plus auto-chosen memories), calling ``on_piece`` with each new piece."""
     use = svc.with_auto(plan.question, plan.use) if plan.auto else list(plan.use)
     weights = list(plan.weights) + [1.0] * (len(use) - len(plan.weights))
-    stop, out = StopText(plan.stop), []
+    stop, out, n_raw = StopText(plan.stop), [], 0
     gen = svc.generate(plan.prompt, use, weights, plan.max_tokens)
     try:
-        for piece in gen:
+        for piece in gen:  # a piece per generated token, except bytes of a split UTF-8 character
+            n_raw += 1
             if text := stop.feed(piece):
                 out.append(text)
                 on_piece(text)
@@ -308,7 +309,7 @@ def run_plan(svc: "Lorafy", plan: Plan, on_piece: Callable[[str], None], cancel:
         out.append(tail)
         on_piece(tail)
     text = "".join(out)
-    n_out = len(svc.tokenize(text)) if text else 0
+    n_out = min(max(n_raw, len(svc.tokenize(text)) if text else 0), plan.max_tokens)  # re-tokenizing may split finer
     finish = "length" if not stop.stopped and n_out >= plan.max_tokens else "stop"
     items = [svc.library.resolve(i) for i in use]
     return Result(text=text, finish_reason=finish, adapters=[i.name for i in items],

@@ -23,7 +23,7 @@ from engine.runtime import Runtime, RuntimeConfig
 from export.gguf_adapter import write_gguf_adapter
 from export.peft_adapter import write_peft_adapter
 from desktop.library import Item, Library, now
-from desktop.passages import DB_NAME, Hit, PassageIndex, RetrievalConfig
+from desktop.passages import DB_NAME, Hit, PassageIndex, PassageIndexError, RetrievalConfig
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -123,12 +123,13 @@ class Lorafy:
         item = Item(id=item_id, name=name, kind=kind, source=source, tokens=len(content), chunks=len(chunks),
                     created=now(), adapter=fname, base_sha256=self.spec.sha256,
                     teach_seconds=round(time.perf_counter() - t0, 4))
-        if kind == "memory":
-            self.passages.add(item_id, text, source, sections)
         try:
+            if kind == "memory":
+                self.passages.add(item_id, text, source, sections)
             return self.library.add(item)
-        except BaseException:
-            self.passages.remove(item_id)
+        except BaseException:  # a refused teach leaves nothing behind: no orphan adapter or passages
+            (self.library.adapters_dir / fname).unlink(missing_ok=True)
+            self._drop_passages(item_id)
             raise
 
     def teach_file(self, path: Path, name: str | None = None, progress: Progress | None = None,
@@ -156,8 +157,15 @@ class Lorafy:
         if handle is not None:
             self.runtime.unload_adapter(handle)
         removed = self.library.remove(item.id)
-        self.passages.remove(item.id)
+        self._drop_passages(item.id)
         return removed
+
+    def _drop_passages(self, item_id: str) -> None:
+        """Remove an item's passages; a failure only leaves unreachable rows (search filters by library items)."""
+        try:
+            self.passages.remove(item_id)
+        except PassageIndexError as e:
+            log.warning("could not drop the passages of %s: %s", item_id, e)
 
     def export(self, key: str, fmt: str, out: Path) -> Path:
         """Write an item's adapter as GGUF (a file) or PEFT (a folder) under ``out``."""
@@ -219,7 +227,8 @@ class Lorafy:
         """The memories (of ``among`` keys, default all) whose passages match ``question`` best, best first.
 
         At most ``k`` (default ``cfg.retrieval.k``), each scoring above ``min_score`` (BM25, default
-        ``cfg.retrieval.min_score``); none when no passage shares a word with the question.
+        ``cfg.retrieval.min_score``) and at least ``cfg.retrieval.min_ratio`` of the best one's score;
+        none when no passage shares a word with the question.
         """
         r = self.cfg.retrieval
         memories = {i.id: i for i in self.library.items() if i.kind == "memory"}
@@ -227,7 +236,8 @@ class Lorafy:
             wanted = {self.library.resolve(key).id for key in among}
             memories = {i: item for i, item in memories.items() if i in wanted}
         ranked = self.passages.rank_items(question, list(memories), k=k or r.k,
-                                          min_score=r.min_score if min_score is None else min_score)
+                                          min_score=r.min_score if min_score is None else min_score,
+                                          min_ratio=r.min_ratio)
         return [memories[i] for i, _ in ranked]
 
     def with_auto(self, question: str, use: Sequence[str] = ()) -> list[str]:

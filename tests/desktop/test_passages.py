@@ -135,3 +135,10 @@ def test_db_is_private_wal_and_shared_with_other_tables(tmp_path):
     assert {"items", "passages", "passages_fts", "passages_fts_insert", "passages_fts_delete"} <= tables
     fresh = PassageIndex(tmp_path / "new.db")
     assert stat.S_IMODE(os.stat(fresh.path).st_mode) == 0o600
+
+
+def test_min_ratio_keeps_only_memories_close_to_the_best(index):
+    loose = index.rank_items("printer floor 3 Heron bakery", k=4)
+    tight = index.rank_items("printer floor 3 Heron bakery", k=4, min_ratio=0.9)
+    assert [i for i, _ in loose] == ["printer", "bakery"] and tight == loose[:1]
+    assert loose[1][1] < 0.9 * loose[0][1]

@@ -153,3 +153,19 @@ def test_eval_auto_and_all_modes_on_many_documents(capsys, tmp_path, tiny_spec, 
     home = tmp_path / "home"
     assert json.loads((home / "library.json").read_text())["items"] == []
     assert Lorafy(config(home, tiny_spec, tiny_bundle)).passages.item_ids() == set()
+
+
+def test_a_refused_index_write_leaves_no_item_and_no_adapter(tmp_path, tiny_spec, tiny_bundle, monkeypatch):
+    from desktop.passages import PassageIndexError
+
+    svc = Lorafy(config(tmp_path / "home", tiny_spec, tiny_bundle))
+    try:
+        def locked(*args, **kwargs):
+            raise PassageIndexError("database is locked")
+
+        monkeypatch.setattr(svc.passages, "add", locked)
+        with pytest.raises(PassageIndexError):
+            svc.teach_text(DOCS["river"], "river")
+        assert svc.library.items() == [] and list(svc.library.adapters_dir.iterdir()) == []
+    finally:
+        svc.close()
