@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -52,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--context", type=Path, help="put this file in the prompt instead (in-context baseline)")
     a.add_argument("--max-tokens", type=int, default=128)
     a.add_argument("--json", action="store_true")
+    a.add_argument("--auto", action="store_true", help="also activate the memories that best match the question")
+    a.add_argument("--k", type=int, default=3, help="with --auto: at most K memories (default 3)")
+    a.add_argument("--min-score", type=float, default=0.0, help="with --auto: only memories scoring above this (BM25)")
+    a.add_argument("--min-ratio", type=float, default=0.5,
+                   help="with --auto: only memories scoring at least this fraction of the best one (default 0.5)")
 
     c = sub.add_parser("chat", help="interactive chat in the terminal, streamed")
     c.add_argument("--use", nargs="*", default=[], metavar="ID_OR_NAME")
@@ -73,11 +79,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="accuracy of base / in-context / adapter on a JSONL data set")
     ev.add_argument("dataset", type=Path)
-    ev.add_argument("--modes", default="base,icl,lora")
+    ev.add_argument("--modes", default="base,icl,lora", help="comma-separated: base, icl, lora, auto (memories "
+                    "chosen per question among all taught), all (all taught memories active)")
     ev.add_argument("--limit", type=int, default=None, help="only the first N records")
     ev.add_argument("--max-tokens", type=int, default=32)
     ev.add_argument("--json", type=Path, dest="json_out", help="write the full report here")
     ev.add_argument("--plot", type=Path, help="write an accuracy bar chart (PNG) here")
+
+    sv = sub.add_parser("serve", help="a local OpenAI-compatible server (127.0.0.1 only) for other apps")
+    sv.add_argument("--port", type=int, default=None, help="TCP port (default 7745)")
+    sv.add_argument("--key", default=os.environ.get("LORAFY_API_KEY"),
+                    help="require 'Authorization: Bearer KEY' (default: $LORAFY_API_KEY, else no key)")
+    sv.add_argument("--host", default="127.0.0.1", help="a loopback address: 127.0.0.1 or ::1 (others are refused)")
+    sv.add_argument("--max-tokens", type=int, default=256, help="answer length when a request gives none")
 
     bp = sub.add_parser("bench", help="measure teach vs prefill, question cost, hot-swap, memory, quality, ingestion, variants")
     from desktop import bench
@@ -92,10 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def make_service(args: argparse.Namespace, home: Path | None = None):
+    from desktop.passages import RetrievalConfig
     from desktop.service import Lorafy, ServiceConfig
 
+    retrieval = RetrievalConfig(k=getattr(args, "k", 3), min_score=getattr(args, "min_score", 0.0),
+                                min_ratio=getattr(args, "min_ratio", 0.5))
     cfg = ServiceConfig(home=home or args.home or default_home(), base_path=args.base, hypernet_dir=args.hypernet,
-                        threads=args.threads, n_gpu_layers=0 if args.cpu else -1, use_gpu=not args.cpu)
+                        threads=args.threads, n_gpu_layers=0 if args.cpu else -1, use_gpu=not args.cpu,
+                        retrieval=retrieval)
     return Lorafy(cfg)
 
 
@@ -189,13 +207,30 @@ def cmd_watch(svc, args) -> dict:
 def cmd_ask(svc, args) -> dict:
     context = args.context.read_bytes().decode("utf-8", errors="replace") if args.context else None  # as teach reads files
     if args.json:
-        ans = svc.ask(args.question, use=args.use, context=context, max_tokens=args.max_tokens)
+        ans = svc.ask(args.question, use=args.use, context=context, max_tokens=args.max_tokens, auto=args.auto)
         return {"answer": ans.text, "mode": ans.mode, "adapters": ans.adapters, "seconds": round(ans.seconds, 4),
-                "first_token_seconds": round(ans.first_token_seconds, 4), "prompt_tokens": ans.prompt_tokens}
-    for piece in svc.stream(args.question, use=args.use, context=context, max_tokens=args.max_tokens):
+                "first_token_seconds": round(ans.first_token_seconds, 4), "prompt_tokens": ans.prompt_tokens,
+                "sources": ans.sources}
+    use = svc.with_auto(args.question, args.use) if args.auto else args.use
+    if args.auto:
+        print(f"(memories chosen: {', '.join(svc.library.resolve(k).name for k in use) or 'none'})", file=sys.stderr)
+    pieces = []
+    for piece in svc.stream(args.question, use=use, context=context, max_tokens=args.max_tokens):
+        pieces.append(piece)
         print(piece, end="", flush=True)
     print()
+    print_sources(svc.sources(args.question, "".join(pieces), use))
     return {}
+
+
+def print_sources(sources: list[dict]) -> None:
+    """Sources under an answer: memory, file and section, character span, the passage's words."""
+    if sources:
+        print("sources:")
+    for n, s in enumerate(sources, 1):
+        where = ", ".join(filter(None, [s["source"], s["section"]]))
+        print(f"  [{n}] {s['name']} ({where}) chars {s['start']}-{s['end']}, score {s['score']:.3g}")
+        print(f"      {' '.join(s['snippet'].split())}")
 
 
 def cmd_chat(svc, args) -> dict:
@@ -240,12 +275,17 @@ def cmd_eval(svc, args) -> dict:
     n_q = sum(len(r.questions) for r in records) * len(modes)
     bar = tqdm(total=n_q, desc="eval", unit="answer", file=sys.stderr)
     t0 = time.time()
-    with svc.evaluating(args.max_tokens) as (teach, answer, fits):
+    choices: list = []  # (right key, chosen keys) of every auto answer
+    with svc.evaluating(args.max_tokens, choices) as (teach, answer, fits):
         rows = run_eval(records, modes, teach, answer, on_row=lambda r: bar.update(1), fits_context=fits)
     bar.close()
     summary = summarise(rows)
     meta = {"dataset": args.dataset.name, "records": len(records), "base": svc.spec.name,
             "hypernet": str(svc.hypernet.bundle.name), "seconds": round(time.time() - t0, 1), "max_tokens": args.max_tokens}
+    if choices:
+        meta["auto_choice"] = {"k": svc.cfg.retrieval.k, "right_memory_chosen": sum(r in c for r, c in choices) / len(choices),
+                               "right_memory_first": sum(bool(c) and c[0] == r for r, c in choices) / len(choices),
+                               "mean_chosen": sum(len(c) for _, c in choices) / len(choices)}
     full = report(rows, meta)
     if args.json_out:
         args.json_out.write_text(json.dumps(full, indent=1) + "\n")
@@ -254,7 +294,32 @@ def cmd_eval(svc, args) -> dict:
     print(f"{'mode':<6} {'accuracy':>9} {'n':>5} {'s/answer':>9}")
     for mode, s in summary.items():
         print(f"{mode:<6} {s['accuracy']:>9.1%} {s['n']:>5} {s['mean_seconds']:>9.2f}")
+    if choices:
+        c = meta["auto_choice"]
+        print(f"auto chose the question's own memory {c['right_memory_chosen']:.1%} of the time "
+              f"(ranked first {c['right_memory_first']:.1%}; {c['mean_chosen']:.2f} memories on average, k={c['k']})")
     return {}
+
+
+def cmd_serve(args) -> int:
+    from desktop.owner import ModelOwner
+    from desktop.server import DEFAULT_PORT, ServerConfig, serve
+
+    cfg = ServerConfig(host=args.host, port=DEFAULT_PORT if args.port is None else args.port, key=args.key,
+                       default_max_tokens=args.max_tokens)  # refuses a non-loopback host before loading anything
+    owner = ModelOwner(make_service(args))
+    try:
+        owner.call(lambda svc: svc.load())
+        serve(owner, cfg, on_ready=lambda s: print(f"lorafy serve: {s.url} (models: GET {s.url}/models; "
+                                                    f"{'bearer key required' if cfg.key else 'no key'}; Ctrl-C stops)",
+                                                    file=sys.stderr, flush=True))
+    except OSError as e:
+        if e.errno != errno.EADDRINUSE:
+            raise
+        raise ValueError(f"port {cfg.port} is in use (another server?); choose one with --port") from e
+    finally:
+        owner.close()
+    return 0
 
 
 def cmd_demo(svc_args, args) -> dict:
@@ -342,6 +407,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             cmd_demo(None, args)
             return 0
+        if args.command == "serve":
+            return cmd_serve(args)
         with service(args) as svc:
             out = COMMANDS[args.command](svc, args)
         rc = out.pop("_rc", 0)  # a command that finished but refused some input exits 2

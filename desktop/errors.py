@@ -5,8 +5,9 @@ from engine.adapter import AdapterError
 from engine.base import BaseModelError
 from engine.onnx_hypernet import HypernetError
 from desktop.library import LibraryError
+from desktop.passages import PassageIndexError
 
 USER_ERRORS: tuple[type[BaseException], ...] = (
     AdapterError, BaseModelError, HypernetError, LibraryError, FileNotFoundError, IsADirectoryError,
-    PermissionError, ValueError,
+    PermissionError, ValueError, PassageIndexError,
 )

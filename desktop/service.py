@@ -13,16 +13,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from engine.adapter_file import read_adapter
 from engine.base import BaseSpec, load_base
 from engine.onnx_hypernet import OnnxHypernet, SessionConfig, default_bundle
-from engine.prompts import PromptFormat, wrap_chunks
+from engine.prompts import PromptFormat, render_chat, wrap_chunks
 from engine.runtime import Runtime, RuntimeConfig
 from export.gguf_adapter import write_gguf_adapter
 from export.peft_adapter import write_peft_adapter
 from desktop.library import Item, Library, Provenance, now
+from desktop.passages import DB_NAME, Hit, PassageIndex, PassageIndexError, RetrievalConfig
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -48,6 +49,7 @@ class ServiceConfig:
     n_ctx: int = 8192
     n_gpu_layers: int = -1
     use_gpu: bool = True
+    retrieval: RetrievalConfig = RetrievalConfig()  # automatic memory choice and sources
 
 
 @dataclass
@@ -60,6 +62,7 @@ class Answer:
     prompt_tokens: int
     adapters: list[str] = field(default_factory=list)
     mode: str = "base"
+    sources: list[dict] = field(default_factory=list)  # best passages of the active memories (source_row)
 
 
 class Lorafy:
@@ -89,6 +92,10 @@ class Lorafy:
         bundle = self.cfg.hypernet_dir or default_bundle(self.spec)
         return OnnxHypernet(Path(bundle), self.spec, SessionConfig(threads=self.cfg.threads, use_gpu=self.cfg.use_gpu))
 
+    @cached_property
+    def passages(self) -> PassageIndex:
+        return PassageIndex(self.library.home / DB_NAME)
+
     def tokenize(self, text: str) -> list[int]:
         return self.runtime.tokenize(text)
 
@@ -98,8 +105,13 @@ class Lorafy:
 
     # -- teaching -------------------------------------------------------------------------------
     def teach_text(self, text: str, name: str, kind: str = "memory", source: str = "text",
-                   progress: Progress | None = None, provenance: Provenance | None = None) -> Item:
-        """Turn ``text`` into an adapter file and record it in the library (with ``provenance`` for files)."""
+                   progress: Progress | None = None, sections: Iterable = (),
+                   provenance: Provenance | None = None) -> Item:
+        """Turn ``text`` into an adapter file and record it in the library; a memory's passages are indexed too.
+
+        ``sections``: (title, start, end) character spans from a parser (pages, headings), cited by sources;
+        taken from ``provenance`` (files taught by the ingestion queue) when that is given.
+        """
         self.load()  # start-up is not teaching time (ask's timings exclude it too)
         t0 = time.perf_counter()
         if not text.strip():
@@ -110,14 +122,23 @@ class Lorafy:
         item = Item(id=self.library.new_id(), name=name, kind=kind, source=source, tokens=len(content),
                     chunks=len(chunks), created=now(), adapter="", base_sha256=self.spec.sha256,
                     teach_seconds=round(time.perf_counter() - t0, 4))
-        return self.library.commit_adapter(item, lambda path: write_gguf_adapter(adapter, path, self.spec), self.spec,
-                                           provenance)
+        if provenance is not None and not sections:
+            sections = [(getattr(sec, "label", sec.title), sec.start, sec.end) for sec in provenance.sections]
+        try:  # passages first: if the commit fails they are dropped; a crash between leaves unreachable rows only
+            if kind == "memory":
+                self.passages.add(item.id, text, source, sections)
+            return self.library.commit_adapter(item, lambda path: write_gguf_adapter(adapter, path, self.spec),
+                                               self.spec, provenance)
+        except BaseException:  # a refused teach leaves nothing behind: commit_adapter removes its own temp file
+            self._drop_passages(item.id)
+            raise
 
-    def teach_file(self, path: Path, name: str | None = None, progress: Progress | None = None) -> Item:
+    def teach_file(self, path: Path, name: str | None = None, progress: Progress | None = None,
+                   sections: Iterable = ()) -> Item:
         """Teach a text file as a memory (UTF-8; undecodable bytes are replaced, never fatal)."""
         path = Path(path)
         text = path.read_bytes().decode("utf-8", errors="replace")
-        return self.teach_text(text, name or path.stem, "memory", str(path), progress)
+        return self.teach_text(text, name or path.stem, "memory", str(path), progress, sections)
 
     # -- adapters in the runtime ----------------------------------------------------------------
     def activate(self, keys: Sequence[str], weights: Sequence[float] | None = None) -> list[Item]:
@@ -136,7 +157,16 @@ class Lorafy:
         handle = self._handles.pop(item.id, None)
         if handle is not None:
             self.runtime.unload_adapter(handle)
-        return self.library.remove(item.id)
+        removed = self.library.remove(item.id)
+        self._drop_passages(item.id)
+        return removed
+
+    def _drop_passages(self, item_id: str) -> None:
+        """Remove an item's passages; a failure only leaves unreachable rows (search filters by library items)."""
+        try:
+            self.passages.remove(item_id)
+        except PassageIndexError as e:
+            log.warning("could not drop the passages of %s: %s", item_id, e)
 
     def export(self, key: str, fmt: str, out: Path) -> Path:
         """Write an item's adapter as GGUF (a file) or PEFT (a folder) under ``out``."""
@@ -161,10 +191,24 @@ class Lorafy:
         self.activate(use)
         yield from self.runtime.generate(self.prompt(question, context), max_tokens=max_tokens)
 
+    def generate(self, prompt: str, use: Sequence[str] = (), weights: Sequence[float] | None = None,
+                 max_tokens: int = 128) -> Iterator[str]:
+        """Stream the completion of a ready ``prompt`` (no template added) with ``use`` active at ``weights``."""
+        self.activate(use, weights)
+        yield from self.runtime.generate(prompt, max_tokens=max_tokens)
+
+    def chat_prompt(self, messages: Sequence[dict]) -> str:
+        """``messages`` ({role, content}) rendered with the base's chat template, ready for the assistant's turn."""
+        return render_chat(self.spec.chat_template, messages, add_generation_prompt=True)
+
     def ask(self, question: str, use: Sequence[str] = (), context: str | None = None,
-            max_tokens: int = 128) -> Answer:
-        """Answer one question; timings include prompt processing and generation."""
-        items = self.activate(use)
+            max_tokens: int = 128, auto: bool = False) -> Answer:
+        """Answer one question; timings include prompt processing and generation.
+
+        ``auto``: memories chosen for the question (:meth:`choose`) join ``use``. Answers made
+        with memories carry their best-matching passages as ``sources``.
+        """
+        items = self.activate(self.with_auto(question, use) if auto else use)
         prompt = self.prompt(question, context)
         t0 = time.perf_counter()
         first, pieces = None, []
@@ -172,15 +216,50 @@ class Lorafy:
             first = first if first is not None else time.perf_counter() - t0
             pieces.append(piece)
         total = time.perf_counter() - t0
-        mode = "icl" if context is not None else ("adapter" if items else "base")
-        return Answer(text="".join(pieces).strip(), seconds=total, first_token_seconds=first or total,
-                      prompt_tokens=len(self.tokenize(prompt)), adapters=[i.name for i in items], mode=mode)
+        mode = "icl" if context is not None else ("auto" if auto else "adapter" if items else "base")
+        text = "".join(pieces).strip()
+        return Answer(text=text, seconds=total, first_token_seconds=first or total,
+                      prompt_tokens=len(self.tokenize(prompt)), adapters=[i.name for i in items], mode=mode,
+                      sources=self.sources(question, text, [i.id for i in items]))
+
+    # -- automatic memory choice and sources ----------------------------------------------------
+    def choose(self, question: str, among: Sequence[str] | None = None, k: int | None = None,
+               min_score: float | None = None) -> list[Item]:
+        """The memories (of ``among`` keys, default all) whose passages match ``question`` best, best first.
+
+        At most ``k`` (default ``cfg.retrieval.k``), each scoring above ``min_score`` (BM25, default
+        ``cfg.retrieval.min_score``) and at least ``cfg.retrieval.min_ratio`` of the best one's score;
+        none when no passage shares a word with the question.
+        """
+        r = self.cfg.retrieval
+        memories = {i.id: i for i in self.library.items() if i.kind == "memory"}
+        if among is not None:
+            wanted = {self.library.resolve(key).id for key in among}
+            memories = {i: item for i, item in memories.items() if i in wanted}
+        ranked = self.passages.rank_items(question, list(memories), k=k or r.k,
+                                          min_score=r.min_score if min_score is None else min_score,
+                                          min_ratio=r.min_ratio)
+        return [memories[i] for i, _ in ranked]
+
+    def with_auto(self, question: str, use: Sequence[str] = ()) -> list[str]:
+        """Item ids to activate for ``question``: ``use`` as the user set it (skills included), then the chosen memories."""
+        keep = [self.library.resolve(key).id for key in use]
+        return list(dict.fromkeys(keep + [i.id for i in self.choose(question)]))
+
+    def sources(self, question: str, answer: str, keys: Sequence[str], limit: int | None = None) -> list[dict]:
+        """The passages of these items' memories that best match question + answer (skills have none)."""
+        memories = {i.id: i for i in (self.library.resolve(k) for k in keys) if i.kind == "memory"}
+        n = self.cfg.retrieval.n_sources if limit is None else limit
+        hits = self.passages.search(f"{question}\n{answer}", list(memories), limit=n) if memories else []
+        return [source_row(h, memories[h.item_id]) for h in hits]
 
     @contextmanager
-    def evaluating(self, max_tokens: int) -> Iterator[tuple[Callable, Callable, Callable]]:
+    def evaluating(self, max_tokens: int, choices: list | None = None) -> Iterator[tuple[Callable, Callable, Callable]]:
         """(teach, answer, fits_context) callables for engine.evaluate.run_eval on the user's path.
 
         Items taught for the evaluation are forgotten on exit, so the library is left as it was.
+        Mode ``auto`` activates the memories chosen among those taught for the evaluation, ``all``
+        every one of them; ``choices``, if given, collects (record's key, chosen keys) per auto answer.
         """
         taught: list[str] = []
         window = self.runtime.n_ctx - max_tokens
@@ -190,7 +269,13 @@ class Lorafy:
             return taught[-1]
 
         def answer(mode: str, question: str, document: str | None, key: str | None) -> str:
-            return self.ask(question, use=[key] if key else [], context=document, max_tokens=max_tokens).text
+            if mode == "auto":
+                use = [i.id for i in self.choose(question, among=taught)]
+                if choices is not None:
+                    choices.append((key, use))
+            else:
+                use = list(taught) if mode == "all" else [key] if key else []
+            return self.ask(question, use=use, context=document, max_tokens=max_tokens).text
 
         def fits(document: str, question: str) -> bool:
             return len(self.tokenize(self.prompt(question, document))) <= window
@@ -205,3 +290,9 @@ class Lorafy:
     def close(self) -> None:
         if "runtime" in self.__dict__:
             self.runtime.close()
+
+
+def source_row(hit: Hit, item: Item) -> dict:
+    """One source of an answer as plain data: which memory, which file and section, where, what it says."""
+    return {"item_id": item.id, "name": item.name, "source": hit.source, "section": hit.section,
+            "start": hit.start, "end": hit.end, "snippet": hit.snippet, "score": round(hit.score, 6)}

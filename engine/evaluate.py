@@ -1,8 +1,11 @@
 """Question-answering evaluation: run every question in every mode, score by accepted strings, summarise, plot (no torch).
 
 Modes: ``base`` (question alone), ``icl`` (document in the prompt), ``lora``
-(question alone, the document's adapter active). The caller supplies how to
-teach and how to answer, so the same loop measures the user's path.
+(question alone, the document's adapter active), ``auto`` (every document
+taught first; the answerer picks the adapters for each question itself) and
+``all`` (every document taught first; all adapters active at once). The
+caller supplies how to teach and how to answer, so the same loop measures the
+user's path.
 """
 from __future__ import annotations
 
@@ -11,7 +14,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-MODES = ("base", "icl", "lora")
+MODES = ("base", "icl", "lora")  # the default set
+TEACH_FIRST = ("auto", "all")  # opt-in modes that need every record taught before the first question
 
 Teach = Callable[[str, str], str]  # (record id, document) -> adapter key
 Answer = Callable[[str, str, str | None, str | None], str]  # (mode, question, document, adapter key) -> text
@@ -41,9 +45,9 @@ class Row:
 
 def parse_modes(text: str) -> tuple[str, ...]:
     modes = tuple(m.strip() for m in text.split(",") if m.strip())
-    bad = [m for m in modes if m not in MODES]
+    bad = [m for m in modes if m not in MODES + TEACH_FIRST]
     if bad or not modes:
-        raise ValueError(f"unknown mode(s) {bad}; choose from {', '.join(MODES)}")
+        raise ValueError(f"unknown mode(s) {bad}; choose from {', '.join(MODES + TEACH_FIRST)}")
     return modes
 
 
@@ -53,17 +57,20 @@ def run_eval(records: Sequence, modes: Sequence[str], teach: Teach, answer: Answ
 
     ``fits_context(document, question)`` says whether the in-context prompt fits the
     base's window; when it does not, the icl row is scored wrong with answer "<too long>".
+    ``answer`` gets the record's own adapter key in modes lora and auto (auto: to score its choice only).
     """
     rows: list[Row] = []
-    for rec in records:
-        key = teach(rec.id, rec.document) if "lora" in modes else None
+    first = [teach(rec.id, rec.document) for rec in records] if set(TEACH_FIRST) & set(modes) else None
+    for n, rec in enumerate(records):
+        key = first[n] if first else (teach(rec.id, rec.document) if "lora" in modes else None)
         for qa in rec.questions:
             for mode in modes:
                 t0 = time.perf_counter()
                 if mode == "icl" and fits_context is not None and not fits_context(rec.document, qa.question):
                     text = "<too long>"
                 else:
-                    text = answer(mode, qa.question, rec.document if mode == "icl" else None, key if mode == "lora" else None)
+                    text = answer(mode, qa.question, rec.document if mode == "icl" else None,
+                                  key if mode in ("lora", "auto") else None)
                 ok = text != "<too long>" and is_correct(text, qa.answers)
                 row = Row(rec.id, qa.question, mode, text, ok, time.perf_counter() - t0)
                 rows.append(row)
@@ -96,7 +103,7 @@ def plot(summary: dict, path: Path, title: str) -> Path:
     modes = list(summary)
     accs = [summary[m]["accuracy"] for m in modes]
     fig, ax = plt.subplots(figsize=(5, 3.2), dpi=120)
-    bars = ax.bar(modes, accs, color=["#9aa5b1", "#3e7cb1", "#e07a1f", "#5b8c5a"][:len(modes)])
+    bars = ax.bar(modes, accs, color=["#9aa5b1", "#3e7cb1", "#e07a1f", "#5b8c5a", "#8e6bb0"][:len(modes)])
     for b, a, m in zip(bars, accs, modes):
         ax.text(b.get_x() + b.get_width() / 2, a + 0.02, f"{a:.0%}\n(n={summary[m]['n']})", ha="center", fontsize=8)
     ax.set_ylim(0, 1.15)

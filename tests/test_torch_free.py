@@ -11,7 +11,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 USER_PATH_MODULES = ("desktop.cli", "desktop.service", "engine.onnx_hypernet", "engine.runtime", "engine.adapter_file",
                      "export.gguf_adapter", "export.peft_adapter", "engine.evaluate", "engine.prompts", "desktop.watch",
-                     "desktop.ingest.parsers", "desktop.ingest.sandbox", "desktop.ingest.child")
+                     "desktop.ingest.parsers", "desktop.ingest.sandbox", "desktop.ingest.child", "desktop.passages",
+                     "desktop.server")
 
 SCRIPT = f"""
 import importlib, importlib.abc, sys

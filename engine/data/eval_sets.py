@@ -16,6 +16,7 @@ SETS = {
     "facts_test_20.jsonl": lambda: facts_set(20, seed=7, split="test", cfg=FactsConfig(max_tokens=400)),
     "facts_test_long_8.jsonl": lambda: facts_set(8, seed=8, split="test", cfg=FactsConfig(min_tokens=400, max_tokens=500)),
     "needle_256_10.jsonl": lambda: needle_set(256, n_per_depth=1, seed=9, split="test"),
+    "facts_test_50.jsonl": lambda: facts_set(50, seed=10, split="test", cfg=FactsConfig(max_tokens=400)),  # many docs: auto choice
 }
 
 
