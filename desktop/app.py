@@ -80,16 +80,20 @@ class App:
         self.svc = Lorafy(service_config(cfg, self.settings))
         self.owner = ModelOwner(self.svc)
         self.store = ConversationStore(cfg.home)
-        self._events: list[OnEvent] = []
-        self.queue = make_queue(self.owner, self.settings, lambda ev: [f(ev) for f in self._events])
+        self._listeners: list[OnEvent] = []  # the queue exists before the controller that listens to it
+        self.queue = make_queue(self.owner, self.settings, self._queue_event)
         self.controller = Controller(self.owner, self.queue, self.store, cfg.home, self.settings, cfg.max_tokens)
-        self._events.append(self.controller.on_queue_event)
+        self._listeners.append(self.controller.on_queue_event)
         self.window = MainWindow(self.controller)
         self.window.setWindowIcon(app_icon())
         self.tray = Tray(app_icon(), available=cfg.tray)
         self._told_background = False
         self._closed = False
         self._connect()
+
+    def _queue_event(self, event: TeachEvent) -> None:  # any thread
+        for listener in self._listeners:
+            listener(event)
 
     def _connect(self) -> None:
         c, w, t = self.controller, self.window, self.tray

@@ -156,15 +156,17 @@ class OwnerTeachQueue:
     # -- the protocol -----------------------------------------------------------------------
     def add_paths(self, paths: Iterable[Path]) -> list[TeachJob]:
         """Queue files (and text files under folders); unchanged files already taught are skipped."""
+        files = expand_paths(paths)
         taught = self._taught_sources()
         added = []
-        for path in expand_paths(paths):
-            path = path.resolve()
-            if self._skip(path, taught):
-                continue
-            job = TeachJob(id=uuid.uuid4().hex[:10], name=path.stem, kind="memory", source=str(path))
-            why = refusal(path, self.max_file_bytes)
-            added.append(self._add(replace(job, state="failed", error=why) if why else job))
+        with self._lock:  # two callers adding the same file queue it once
+            for path in files:
+                path = path.resolve()
+                if self._skip(path, taught):
+                    continue
+                job = TeachJob(id=uuid.uuid4().hex[:10], name=path.stem, kind="memory", source=str(path))
+                why = refusal(path, self.max_file_bytes)
+                added.append(self._add(replace(job, state="failed", error=why) if why else job))
         self._pump()
         return added
 

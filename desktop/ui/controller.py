@@ -250,12 +250,31 @@ class Controller(QObject):
         self.owner.submit(fn).add_done_callback(lambda f: self._opDone.emit(back, f))
 
     # -- teaching ---------------------------------------------------------------------------
-    def teach_paths(self, paths: Sequence[Path]) -> int:
-        jobs = self.queue.add_paths([Path(p) for p in paths])
-        if not jobs:
-            self.info.emit("nothing new to teach (already taught, or no text files there)")
-        self.refresh()
-        return len(jobs)
+    def teach_paths(self, paths: Sequence[Path]) -> None:
+        """Queue files and folders; folders are walked on a worker thread (a big tree must not freeze the window)."""
+        paths = [Path(p) for p in paths]
+
+        def back(fut: Future) -> None:
+            if fut.exception() is not None:
+                self.error.emit(f"could not queue {len(paths)} path(s): {fut.exception()}")
+            elif not fut.result():
+                self.info.emit("nothing new to teach (already taught, or no text files there)")
+            self.refresh()
+
+        self._in_thread(lambda: self.queue.add_paths(paths), back, "lorafy-add-paths")
+
+    def _in_thread(self, fn: Callable, back: Callable[[Future], None], name: str) -> None:
+        """Run ``fn()`` on a new worker thread; ``back(future)`` on the GUI thread."""
+        fut: Future = Future()
+
+        def work() -> None:
+            try:
+                fut.set_result(fn())
+            except Exception as e:
+                fut.set_exception(e)
+
+        fut.add_done_callback(lambda f: self._opDone.emit(back, f))
+        threading.Thread(target=work, name=name, daemon=True).start()
 
     def teach_text(self, text: str, name: str) -> bool:
         try:
@@ -288,13 +307,6 @@ class Controller(QObject):
         """Save ``new`` after ``check(new)`` passes on a worker thread (base/hypernet match); refuse and keep the old ones otherwise."""
         old = self.settings
         new = new.with_(active=old.active, disabled=old.disabled)
-        fut: Future = Future()
-
-        def work() -> None:
-            try:
-                fut.set_result(check(new))
-            except Exception as e:
-                fut.set_exception(e)
 
         def back(f: Future) -> None:
             if f.exception() is not None:
@@ -307,8 +319,7 @@ class Controller(QObject):
             if added:
                 self.teach_paths(added)
 
-        fut.add_done_callback(lambda f: self._opDone.emit(back, f))
-        threading.Thread(target=work, name="lorafy-settings-check", daemon=True).start()
+        self._in_thread(lambda: check(new), back, "lorafy-settings-check")
 
 
 def _text_or_empty(stream: Future) -> str:

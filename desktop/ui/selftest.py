@@ -36,7 +36,7 @@ def run_selftest(app, timeout_s: float = 300.0) -> int:
     doc = app.cfg.home / "selftest.txt"
     doc.write_text(SELFTEST_TEXT)
     c.teach_paths([doc])
-    if not wait_until(lambda: not app.queue.status().busy, timeout_s):
+    if not wait_until(lambda: bool(c.items() or [j for j in app.queue.jobs() if j.state == "failed"]), timeout_s):
         return _fail("teaching did not finish in time")
     items = c.items()
     if not items:
