@@ -174,6 +174,23 @@ def test_forget_from_the_context_menu_action(qtbot, app, tmp_path, monkeypatch):
     assert item_id not in load_settings(app.cfg.home).active
 
 
+def test_rename_disable_and_export_an_item(qtbot, app, tmp_path):
+    item_id = teach_doc(qtbot, app, tmp_path, "torename")
+    app.controller.rename(item_id, "renamed")
+    qtbot.waitUntil(lambda: app.window.library.rows[item_id].name == "renamed", timeout=WAIT_MS)
+    app.window.library.set_checked(item_id, True)
+    app.controller.set_disabled(item_id, True)
+    row = app.window.library.rows[item_id]
+    assert row.status == "disabled" and not row.checkable
+    assert item_id not in [i.id for i in app.controller.active_items()]
+    app.controller.set_disabled(item_id, False)
+    assert app.window.library.rows[item_id].checkable
+    done: list[Path] = []
+    app.controller.export(item_id, "peft", tmp_path / "out", on_done=done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=WAIT_MS)
+    assert (done[0] / "adapter_config.json").is_file()
+
+
 def test_history_persists_and_closing_mid_teaching_leaves_a_consistent_library(qtbot, make_app, tmp_path):
     app = make_app()
     app.window.question.setText("Where is the bakery?")
