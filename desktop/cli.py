@@ -97,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     from desktop import bench
     bench.add_arguments(bp)
 
+    app = sub.add_parser("app", help="the desktop app: chat window, drag-and-drop teaching, tray-icon background teaching")
+    app.add_argument("paths", nargs="*", type=Path, help="files or folders to teach (handed to the running app if one is open)")
+    app.add_argument("--selftest", action="store_true",
+                     help="open the window (offscreen without a display), teach and ask once in a temporary home, exit 0 if it worked")
+
     tr = sub.add_parser("train", help="meta-train a hypernetwork (needs the [train] extra and ideally a GPU)")
     tr.add_argument("args", nargs=argparse.REMAINDER, help="arguments for python -m engine.train")
     x = sub.add_parser("export-hypernet", help="export a trained checkpoint to a runtime bundle (ONNX graph + fp16 weights)")
@@ -372,6 +377,17 @@ def cmd_export(svc, args) -> dict:
     return {}
 
 
+def cmd_app(args) -> int:
+    from desktop.app import AppConfig, run, selftest_config
+
+    if args.selftest:
+        with tempfile.TemporaryDirectory(prefix="lorafy-selftest-") as tmp:
+            return run(selftest_config(Path(tmp), args.base, args.hypernet, args.threads, args.cpu), selftest=True)
+    cfg = AppConfig(home=args.home or default_home(), base_path=args.base, hypernet_dir=args.hypernet,
+                    threads=args.threads, cpu=args.cpu, paths=tuple(args.paths))
+    return run(cfg)
+
+
 def cmd_export_hypernet(args) -> int:
     from engine.base import load_base
     from engine.checkpoint import load_hypernet
@@ -404,6 +420,8 @@ def main(argv: list[str] | None = None) -> int:
             from desktop.bench import run as run_bench
             run_bench(args, lambda home: make_service(args, home))
             return 0
+        if args.command == "app":
+            return cmd_app(args)
         if args.command == "demo":
             cmd_demo(None, args)
             return 0

@@ -1,0 +1,126 @@
+"""The side panel: memories and skills with a checkbox each (active for the next answer), their status, and a context menu."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidgetItem
+
+ACTIONS = ("rename", "disable", "enable", "export-gguf", "export-peft", "forget", "dismiss")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the panel: a library item (``item_id``) or a teach job not yet in the library (``job_id``)."""
+
+    name: str
+    kind: str  # memory | skill
+    status: str  # ready, disabled, queued, teaching 2/5, failed: reason, ...
+    item_id: str = ""
+    job_id: str = ""
+    checked: bool = False
+    disabled: bool = False
+    tooltip: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.item_id or f"job:{self.job_id}"
+
+    @property
+    def checkable(self) -> bool:
+        return bool(self.item_id) and not self.disabled
+
+
+class LibraryPanel(QTreeWidget):
+    """Two groups (Memories, Skills); checking a ready item emits ``activeChanged`` with every checked item id."""
+
+    activeChanged = Signal(list)
+    actionRequested = Signal(str, object)  # action name, Row
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setColumnCount(2)
+        self.setHeaderLabels(["Library", "Status"])
+        self.setRootIsDecorated(False)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._menu)
+        self.setAcceptDrops(False)
+        self._groups = {"memory": QTreeWidgetItem(self, ["Memories (documents)"]),
+                        "skill": QTreeWidgetItem(self, ["Skills (instructions)"])}
+        for g in self._groups.values():
+            g.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            g.setExpanded(True)
+        self.rows: dict[str, Row] = {}
+        self.itemChanged.connect(self._changed)
+
+    def set_rows(self, rows: list[Row]) -> None:
+        self.blockSignals(True)
+        try:
+            for g in self._groups.values():
+                g.takeChildren()
+            self.rows = {r.key: r for r in rows}
+            for r in rows:
+                self._add(r)
+        finally:
+            self.blockSignals(False)
+        self.resizeColumnToContents(0)
+
+    def _add(self, r: Row) -> None:
+        w = QTreeWidgetItem(self._groups.get(r.kind, self._groups["memory"]), [r.name, r.status])
+        w.setData(0, Qt.ItemDataRole.UserRole, r.key)
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if r.checkable:
+            flags |= Qt.ItemFlag.ItemIsUserCheckable
+            w.setCheckState(0, Qt.CheckState.Checked if r.checked else Qt.CheckState.Unchecked)
+        w.setFlags(flags)
+        if r.tooltip or r.status.startswith("failed"):
+            w.setToolTip(0, r.tooltip or r.status)
+            w.setToolTip(1, r.tooltip or r.status)
+
+    def widget_for(self, key: str) -> QTreeWidgetItem | None:
+        for g in self._groups.values():
+            for i in range(g.childCount()):
+                if g.child(i).data(0, Qt.ItemDataRole.UserRole) == key:
+                    return g.child(i)
+        return None
+
+    def set_checked(self, item_id: str, on: bool) -> None:
+        """Check or uncheck an item as a user click would (emits ``activeChanged``)."""
+        w = self.widget_for(item_id)
+        if w is None:
+            raise KeyError(f"no checkable row for {item_id!r}")
+        w.setCheckState(0, Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+    def checked_ids(self) -> list[str]:
+        out = []
+        for g in self._groups.values():
+            for i in range(g.childCount()):
+                w = g.child(i)
+                if w.flags() & Qt.ItemFlag.ItemIsUserCheckable and w.checkState(0) == Qt.CheckState.Checked:
+                    out.append(w.data(0, Qt.ItemDataRole.UserRole))
+        return out
+
+    def _changed(self, w: QTreeWidgetItem, column: int) -> None:
+        if column == 0 and w.flags() & Qt.ItemFlag.ItemIsUserCheckable:
+            self.activeChanged.emit(self.checked_ids())
+
+    def actions_for(self, r: Row) -> list[tuple[str, str]]:
+        """(action, label) pairs offered for a row."""
+        if r.job_id:
+            return [("dismiss", "Dismiss")] if r.status.startswith("failed") else []
+        return [("rename", "Rename…"), ("enable", "Enable") if r.disabled else ("disable", "Disable"),
+                ("export-gguf", "Export as GGUF…"), ("export-peft", "Export as PEFT…"), ("forget", "Forget…")]
+
+    def _menu(self, pos) -> None:
+        w = self.itemAt(pos)
+        row = self.rows.get(w.data(0, Qt.ItemDataRole.UserRole)) if w is not None else None
+        if row is None or not self.actions_for(row):
+            return
+        menu = QMenu(self)
+        for name, label in self.actions_for(row):
+            act = QAction(label, menu)
+            act.triggered.connect(lambda _=False, n=name: self.actionRequested.emit(n, row))
+            menu.addAction(act)
+        menu.exec(self.viewport().mapToGlobal(pos))

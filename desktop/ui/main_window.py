@@ -1,0 +1,246 @@
+"""The main window: library panel and teach box on the left, conversation and question box on the right, drops teach."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QMainWindow,
+                               QMessageBox, QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
+
+from desktop.conversations import Conversation, Message
+from desktop.teach_queue import TeachEvent
+from desktop.ui.chat_view import ChatView
+from desktop.ui.controller import Controller
+from desktop.ui.library_panel import LibraryPanel, Row
+
+log = logging.getLogger(__name__)
+EXPORT_WARNING = ("An adapter carries its document's content: anyone with the file can get the model to recall it. "
+                  "Share it only where the document itself may go.")
+
+
+class MainWindow(QMainWindow):
+    """Widgets only; every action goes to the Controller. ``closeRequested`` lets the app decide hide vs quit."""
+
+    closeRequested = Signal()
+    settingsRequested = Signal()
+
+    def __init__(self, controller: Controller, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.c = controller
+        self.quitting = False  # set by the app when closing should really close
+        self.setWindowTitle("Lorafy")
+        self.setAcceptDrops(True)
+        self.resize(1100, 700)
+        self._build()
+        self._connect()
+        self.c.refresh()
+        self._show_conversation(self.c.conv)
+
+    # -- layout -------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.library = LibraryPanel()
+        self.instruction = QPlainTextEdit()
+        self.instruction.setPlaceholderText("Paste an instruction to teach as a skill, e.g. \"Answer in French.\"")
+        self.instruction.setMaximumHeight(90)
+        self.instruction.setAcceptDrops(False)
+        self.skill_name = QLineEdit()
+        self.skill_name.setPlaceholderText("skill name (optional)")
+        self.teach_button = QPushButton("Teach skill")
+        self.add_files_button = QPushButton("Add files…")
+        left = QVBoxLayout()
+        left.addWidget(self.library, 1)
+        left.addWidget(QLabel("New skill"))
+        left.addWidget(self.instruction)
+        row = QHBoxLayout()
+        row.addWidget(self.skill_name, 1)
+        row.addWidget(self.teach_button)
+        left.addLayout(row)
+        left.addWidget(self.add_files_button)
+
+        self.conversations = QComboBox()
+        self.new_chat = QPushButton("New chat")
+        top = QHBoxLayout()
+        top.addWidget(self.conversations, 1)
+        top.addWidget(self.new_chat)
+        self.chat = ChatView()
+        self.question = QLineEdit()
+        self.question.setPlaceholderText("Ask about what you taught…")
+        self.question.setAcceptDrops(False)
+        self.send = QPushButton("Send")
+        self.stop = QPushButton("Stop")
+        self.stop.setEnabled(False)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.question, 1)
+        bottom.addWidget(self.send)
+        bottom.addWidget(self.stop)
+        right = QVBoxLayout()
+        right.addLayout(top)
+        right.addWidget(self.chat, 1)
+        right.addLayout(bottom)
+
+        split = QSplitter()
+        split.addWidget(_panel(left))
+        split.addWidget(_panel(right))
+        split.setSizes([340, 760])
+        self.setCentralWidget(split)
+        self.teach_status = QLabel("idle")
+        self.statusBar().addPermanentWidget(self.teach_status)
+        self._menus()
+
+    def _menus(self) -> None:
+        m = self.menuBar().addMenu("&File")
+        for label, slot, key in (("Add files…", self._pick_files, QKeySequence.StandardKey.Open),
+                                 ("Add folder…", self._pick_folder, None),
+                                 ("Settings…", self.settingsRequested.emit, QKeySequence.StandardKey.Preferences),
+                                 ("Quit", self._quit, QKeySequence.StandardKey.Quit)):
+            act = QAction(label, self)
+            act.triggered.connect(slot)
+            if key is not None:
+                act.setShortcut(key)
+            m.addAction(act)
+
+    def _connect(self) -> None:
+        c = self.c
+        self.send.clicked.connect(self.ask)
+        self.question.returnPressed.connect(self.ask)
+        self.stop.clicked.connect(c.stop)
+        self.teach_button.clicked.connect(self._teach_skill)
+        self.add_files_button.clicked.connect(self._pick_files)
+        self.new_chat.clicked.connect(c.new_conversation)
+        self.conversations.activated.connect(lambda i: c.open_conversation(self.conversations.itemData(i)))
+        self.library.activeChanged.connect(c.set_active)
+        self.library.actionRequested.connect(self._item_action)
+        c.rowsChanged.connect(self._rows)
+        c.textReady.connect(self.chat.append_text)
+        c.answerStarted.connect(self._answer_started)
+        c.answerFinished.connect(self._answer_finished)
+        c.answerFailed.connect(self._answer_failed)
+        c.conversationChanged.connect(self._show_conversation)
+        c.teachEvent.connect(self._teach_event)
+        c.error.connect(lambda m: self.statusBar().showMessage(f"⚠ {m}", 10000))
+        c.info.connect(lambda m: self.statusBar().showMessage(m, 6000))
+
+    # -- asking -------------------------------------------------------------------------------
+    def ask(self) -> None:
+        text = self.question.text()
+        if self.c.ask(text):
+            self.chat.add_message(Message("user", text.strip()))
+            self.chat.begin_answer()
+            self.question.clear()
+
+    def _answer_started(self) -> None:
+        self.send.setEnabled(False)
+        self.stop.setEnabled(True)
+
+    def _answer_finished(self, msg: Message) -> None:
+        self.chat.finish_answer(msg)
+        self._answer_done()
+
+    def _answer_failed(self, why: str) -> None:
+        self.chat.finish_answer(Message("assistant", f"*{why}*"))
+        self._answer_done()
+
+    def _answer_done(self) -> None:
+        self.send.setEnabled(True)
+        self.stop.setEnabled(False)
+        self._fill_conversations()
+
+    def _show_conversation(self, conv: Conversation) -> None:
+        self.chat.show_conversation(conv, empty_hint=not self.library.rows)
+        self._fill_conversations()
+
+    def _fill_conversations(self) -> None:
+        self.conversations.blockSignals(True)
+        self.conversations.clear()
+        convs = self.c.conversations()
+        if not any(cv.id == self.c.conv.id for cv in convs):
+            convs.insert(0, self.c.conv)
+        for cv in convs:
+            self.conversations.addItem(cv.title, cv.id)
+        self.conversations.setCurrentIndex(self.conversations.findData(self.c.conv.id))
+        self.conversations.blockSignals(False)
+
+    # -- library and teaching ---------------------------------------------------------------
+    def _rows(self, rows: list[Row]) -> None:
+        was_empty = not self.library.rows
+        self.library.set_rows(rows)
+        if was_empty and rows and not self.c.conv.messages:
+            self.chat.show_conversation(self.c.conv)
+        elif not rows and not self.c.conv.messages:
+            self.chat.show_conversation(self.c.conv, empty_hint=True)
+
+    def _teach_event(self, ev: TeachEvent) -> None:
+        self.teach_status.setText(ev.status.label())
+        if ev.kind == "failed" and ev.job is not None:
+            self.statusBar().showMessage(f"could not teach {ev.job.name}: {ev.job.error}", 10000)
+
+    def _teach_skill(self) -> None:
+        if self.c.teach_text(self.instruction.toPlainText(), self.skill_name.text()):
+            self.instruction.clear()
+            self.skill_name.clear()
+
+    def _pick_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Teach these files")
+        if paths:
+            self.c.teach_paths([Path(p) for p in paths])
+
+    def _pick_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Teach the text files in this folder")
+        if path:
+            self.c.teach_paths([Path(path)])
+
+    def _item_action(self, action: str, row: Row) -> None:
+        if action == "dismiss":
+            self.c.queue.dismiss(row.job_id)
+            self.c.refresh()
+        elif action == "rename":
+            name, ok = QInputDialog.getText(self, "Rename", "New name:", text=row.name)
+            if ok:
+                self.c.rename(row.item_id, name)
+        elif action in ("disable", "enable"):
+            self.c.set_disabled(row.item_id, action == "disable")
+            self.c.set_active(self.library.checked_ids())
+        elif action.startswith("export-"):
+            self._export(row, action.removeprefix("export-"))
+        elif action == "forget":
+            sure = QMessageBox.question(self, "Forget", f"Forget {row.name!r}? Its adapter file is deleted.")
+            if sure == QMessageBox.StandardButton.Yes:
+                self.c.forget(row.item_id)
+
+    def _export(self, row: Row, fmt: str) -> None:
+        if QMessageBox.warning(self, "Export adapter", EXPORT_WARNING, QMessageBox.StandardButton.Ok
+                               | QMessageBox.StandardButton.Cancel) != QMessageBox.StandardButton.Ok:
+            return
+        out = QFileDialog.getExistingDirectory(self, f"Export {row.name} as {fmt.upper()} into")
+        if out:
+            self.c.export(row.item_id, fmt, Path(out))
+
+    # -- drag and drop, closing -------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.c.teach_paths(paths)
+
+    def _quit(self) -> None:
+        self.quitting = True
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.quitting:
+            event.accept()
+            return
+        event.ignore()
+        self.closeRequested.emit()
+
+
+def _panel(layout) -> QWidget:
+    w = QWidget()
+    w.setLayout(layout)
+    return w
