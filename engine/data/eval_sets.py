@@ -1,7 +1,8 @@
 """Write the fixed, held-out evaluation sets shipped in bench/data (``python -m engine.data.eval_sets OUT_DIR``).
 
 Everything comes from the *test* split (templates and entity names never seen
-in training) with fixed seeds, so the files are reproducible byte for byte.
+in training; for skills, held-out tasks and held-out descriptions of trained
+tasks) with fixed seeds, so the files are reproducible byte for byte.
 """
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from pathlib import Path
 from engine.data.facts import FactsConfig, facts_set
 from engine.data.needle import needle_set
 from engine.data.records import write_jsonl
+from engine.data.skills import skills_eval_set
 
 SETS = {
     "facts_test_20.jsonl": lambda: facts_set(20, seed=7, split="test", cfg=FactsConfig(max_tokens=400)),
     "facts_test_long_8.jsonl": lambda: facts_set(8, seed=8, split="test", cfg=FactsConfig(min_tokens=400, max_tokens=500)),
     "needle_256_10.jsonl": lambda: needle_set(256, n_per_depth=1, seed=9, split="test"),
     "facts_test_50.jsonl": lambda: facts_set(50, seed=10, split="test", cfg=FactsConfig(max_tokens=400)),  # many docs: auto choice
+    "skills_test.jsonl": lambda: skills_eval_set(seed=11, split="test"),
 }
 
 
