@@ -95,7 +95,7 @@ def build_batch(records: Sequence[Record], fmt: PromptFormat, tokenize: Tokenize
             t_rows_ids.append(tokenize(fmt.in_context(rec.document, qa.question)))
             answers.append(tokenize(qa.target + cfg.answer_suffix))
             doc_of_q.append(d)
-            kl_q.append(distil and rec.kind != "needle")
+            kl_q.append(distil and rec.kind == "facts")  # needles and skills: cross-entropy on the target only
     s_full = [p + a for p, a in zip(s_rows_ids, answers)]
     t_full = [p + a for p, a in zip(t_rows_ids, answers)]
     s_rows, s_cols, t_rows, t_cols, targets, q_of_pos, kl = [], [], [], [], [], [], []

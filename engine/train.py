@@ -29,6 +29,7 @@ from engine.d2l import encode, make_lora
 from engine.data.facts import FactsConfig, make_document
 from engine.data.needle import NeedleConfig, make_needle
 from engine.data.records import Record
+from engine.data.skills import SkillsConfig, make_skill
 from engine.hypernet import Hypernet, HypernetConfig, count_parameters
 from engine.losses import cross_entropy, hierarchical_mean, topk_kl
 from engine.model import Llama, LoraBatch, load_llama
@@ -53,6 +54,7 @@ class TrainConfig:
     needle_frac: float = 0.2
     needle_prose_frac: float = 0.5
     needle_tokens: tuple[int, int] = (32, 256)
+    skill_frac: float = 0.0  # share of skill records (an instruction as the document; T2L through the same hypernet)
     ce_weight: float = 1.0
     kl_weight: float = 1.0
     kl_topk: int = 16
@@ -68,12 +70,13 @@ class TrainConfig:
     hypernet: dict = field(default_factory=dict)  # HypernetConfig overrides
     batch: dict = field(default_factory=dict)  # BatchConfig overrides
     facts: dict = field(default_factory=dict)  # FactsConfig overrides
+    skills: dict = field(default_factory=dict)  # SkillsConfig overrides
 
     def __post_init__(self) -> None:
         if self.steps <= 0 or self.batch_docs <= 0 or self.max_minutes <= 0:
             raise ValueError("steps, batch_docs and max_minutes must be positive")
-        if not 0 <= self.needle_frac <= 1:
-            raise ValueError("needle_frac must be in [0, 1]")
+        if not (0 <= self.needle_frac and 0 <= self.skill_frac and self.needle_frac + self.skill_frac <= 1):
+            raise ValueError("needle_frac and skill_frac must be >= 0 and sum to at most 1")
 
     @classmethod
     def from_json(cls, path: Path, **overrides) -> "TrainConfig":
@@ -93,13 +96,16 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
 
 
 def sample_records(cfg: TrainConfig, rng: random.Random, n: int, split: str, count_tokens) -> list[Record]:
-    """A mixture of fact documents and needle haystacks from ``split``."""
-    facts_cfg = FactsConfig(**cfg.facts)
+    """A mixture of fact documents, needle haystacks and skills from ``split``."""
+    facts_cfg, skills_cfg = FactsConfig(**cfg.facts), SkillsConfig(**{"noop_frac": 0.0, **cfg.skills})
     out = []
     for _ in range(n):
-        if rng.random() < cfg.needle_frac:
+        u = rng.random()
+        if u < cfg.needle_frac:
             ncfg = NeedleConfig(n_tokens=rng.randint(*cfg.needle_tokens), prose=rng.random() < cfg.needle_prose_frac)
             out.append(make_needle(ncfg, rng, count_tokens=count_tokens, split=split))
+        elif u < cfg.needle_frac + cfg.skill_frac:
+            out.append(make_skill(skills_cfg, rng, split))
         else:
             out.append(make_document(facts_cfg, rng, split, count_tokens=count_tokens))
     return out
@@ -262,8 +268,10 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
     model = torch.nn.parallel.DistributedDataParallel(hypernet) if world > 1 else hypernet
     metrics = MetricsLog(out / "metrics.jsonl", rank == 0)
     count_tokens = lambda s: len(tokenize(s))  # noqa: E731
-    val = sample_records(replace(cfg, needle_frac=0.0), random.Random(99), cfg.eval_docs, "val", count_tokens)
-    val_needle = sample_records(replace(cfg, needle_frac=1.0), random.Random(98), cfg.eval_docs, "val", count_tokens)
+    val = sample_records(replace(cfg, needle_frac=0.0, skill_frac=0.0), random.Random(99), cfg.eval_docs, "val", count_tokens)
+    val_needle = sample_records(replace(cfg, needle_frac=1.0, skill_frac=0.0), random.Random(98), cfg.eval_docs, "val", count_tokens)
+    val_skill = (sample_records(replace(cfg, needle_frac=0.0, skill_frac=1.0), random.Random(97), cfg.eval_docs, "val", count_tokens)
+                 if cfg.skill_frac > 0 else [])
     autocast = (torch.autocast(device_type="cuda", dtype=torch.bfloat16) if dtype == torch.bfloat16
                 else contextlib.nullcontext())
     if rank == 0:
@@ -292,6 +300,8 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
             with autocast:
                 ev = evaluate(base, hypernet, val, fmt, tokenize, bcfg, device)
                 ev |= {f"needle_{k}": v for k, v in evaluate(base, hypernet, val_needle, fmt, tokenize, bcfg, device).items()}
+                if val_skill:
+                    ev |= {f"skill_{k}": v for k, v in evaluate(base, hypernet, val_skill, fmt, tokenize, bcfg, device).items()}
             metrics.write({"step": step, "eval": ev})
             log.info("eval %s", ev)
         if rank == 0 and step % cfg.ckpt_every == 0:

@@ -78,3 +78,29 @@ def test_ddp_two_processes_gloo_stay_in_sync(tmp_path, tiny_spec):
     rows = [json.loads(line) for line in (tmp_path / "ddp/metrics.jsonl").read_text().splitlines()]
     sums = [r for r in rows if "ddp_param_checksums" in r][-1]["ddp_param_checksums"]
     assert len(sums) == 2 and sums[0] == sums[1]
+
+
+def test_mixture_has_skills_and_only_facts_are_distilled():
+    import random as _random
+    from dataclasses import replace as _replace
+
+    import torch
+
+    from engine.batches import BatchConfig, build_batch
+    from engine.data.records import approx_tokens
+    from engine.prompts import PromptFormat
+    from engine.train import TrainConfig, sample_records
+
+    cfg = TrainConfig(out_dir="unused", needle_frac=0.3, skill_frac=0.4)
+    recs = sample_records(cfg, _random.Random(0), 60, "train", approx_tokens)
+    kinds = {k: sum(r.kind == k for r in recs) for k in ("facts", "needle", "skill")}
+    assert all(kinds.values()) and sum(kinds.values()) == 60, kinds
+    fmt = PromptFormat("{% for m in messages %}<|{{ m.role }}|>{{ m.content }}\n{% endfor %}"
+                       "{% if add_generation_prompt %}<|assistant|>{% endif %}")
+    tok = lambda s: [ord(c) % 500 for c in s]  # noqa: E731
+    batch = build_batch(recs[:12], fmt, tok, BatchConfig(min_chunk_tokens=5, questions_per_doc=2), _random.Random(1))
+    doc_kind = [recs[int(d)].kind for d in batch.doc_of_q]
+    want = torch.tensor([doc_kind[q] == "facts" for q in batch.q_of_pos.tolist()])
+    assert torch.equal(batch.kl_mask, want)
+    with pytest.raises(ValueError):
+        _replace(cfg, needle_frac=0.7, skill_frac=0.5)
