@@ -165,8 +165,9 @@ class Hypernet(nn.Module):
         n = w.sum((0, 2))
         mean = (x * w).sum((0, 2)) / n
         var = ((x - mean[None, :, None]) ** 2 * w).sum((0, 2)) / n
+        std = var.sqrt()
         self.in_mean.copy_(mean)
-        self.in_std.copy_(var.sqrt().clamp_min(1e-3))
+        self.in_std.copy_(torch.maximum(std, 0.05 * std.mean(-1, keepdim=True)).clamp_min(1e-3))  # no near-constant channel blows up
 
     def forward(self, hidden: torch.Tensor, mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """hidden: (N, L, T, d_model) residual streams of whole encoder inputs; mask: (N, T) bool, True = real
@@ -175,6 +176,7 @@ class Hypernet(nn.Module):
         hidden, mask = self.content(hidden, mask)
         N, L, T, _ = hidden.shape
         z = (hidden.float() - self.in_mean[:, None]) / self.in_std[:, None]  # float32: channels sit near large means
+        z = z.clamp(-8.0, 8.0)  # rare outliers (tokens unlike the calibration text) stay bounded
         x = self.in_proj(self.in_norm(z))  # (N, L, T, D)
         x = x.reshape(N * L, T, c.latent_dim)
         m = None if mask is None else mask[:, None, :].expand(N, L, T).reshape(N * L, T)

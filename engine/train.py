@@ -277,6 +277,7 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
     if rank == 0:
         log.info("hypernet %d params; resuming at step %d", count_parameters(hypernet), step)
     last: dict = {}
+    best = math.inf  # lowest summed held-out adapter CE; that hypernetwork is kept in out/best
     t_log = time.time()
     loader = iter(batch_loader(StepBatches(cfg, fmt, tokenize, bcfg, step, rank, world), cfg.workers))
     while step < cfg.steps and (time.time() - t_start) / 60 < cfg.max_minutes:
@@ -304,6 +305,10 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
                     ev |= {f"skill_{k}": v for k, v in evaluate(base, hypernet, val_skill, fmt, tokenize, bcfg, device).items()}
             metrics.write({"step": step, "eval": ev})
             log.info("eval %s", ev)
+            score = sum(v for k, v in ev.items() if k.endswith("adapter_ce"))
+            if score < best:
+                best = score
+                save_hypernet(out / "best", hypernet, spec.sha256, dtype=torch.float16, extra={"step": step, "eval": ev})
         if rank == 0 and step % cfg.ckpt_every == 0:
             save_training(ckpt, hypernet, opt, step, spec.sha256, asdict(cfg))
     if rank == 0:
