@@ -14,14 +14,15 @@ from desktop.ui.markdown import markdown_fragment
 log = logging.getLogger(__name__)
 EMPTY_STATE = ("<div style='color:#666; margin-top:60px' align='center'>"
                "<h2>Drop a file here to teach it</h2>"
-               "<p>Text files and folders become <b>memories</b>; an instruction pasted on the left becomes a "
+               "<p>Documents (text, Markdown, PDF, Word, …) and folders become <b>memories</b>; an instruction pasted on the left becomes a "
                "<b>skill</b>.<br>Check items in the library to use them in the next answer.</p></div>")
 BOTTOM_SLACK = 4  # pixels from the end that still count as "at the bottom"
 
 
 def meta_html(msg: Message) -> str:
-    """The line under an answer (which adapters answered) and its sources, escaped."""
-    who = ", ".join(msg.adapters) if msg.adapters else "the base model (no memories or skills active)"
+    """The line under an answer (which adapters answered, which were chosen automatically) and its sources, escaped."""
+    names = [f"{a} (auto)" if a in msg.auto else a for a in msg.adapters]
+    who = ", ".join(names) if names else "the base model (no memories or skills active)"
     parts = [f"<p style='color:#777; font-size:small'>answered with: {html.escape(who)}"
              f"{' — stopped' if msg.stopped else ''}</p>"]
     if msg.sources:
