@@ -5,7 +5,7 @@ import html
 import logging
 
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QTextCursor
+from PySide6.QtGui import QTextBlockFormat, QTextCursor
 from PySide6.QtWidgets import QTextBrowser
 
 from desktop.conversations import Conversation, Message
@@ -74,7 +74,7 @@ class ChatView(QTextBrowser):
             cur.insertFragment(markdown_fragment(msg.text or "…"))
             cur.insertBlock()
             cur.insertHtml(meta_html(msg))
-            cur.insertBlock()
+            _plain_block(cur)
 
     def add_message(self, msg: Message) -> None:
         if self._is_empty_state():
@@ -133,3 +133,14 @@ class ChatView(QTextBrowser):
 
     def _is_empty_state(self) -> bool:
         return "Drop a file here to teach it" in self.toPlainText()
+
+
+def _plain_block(cur: QTextCursor) -> None:
+    """A new block that is not part of the list just inserted (the sources), so no empty bullet follows them."""
+    cur.insertBlock(QTextBlockFormat())
+    lst = cur.currentList()
+    if lst is not None:
+        lst.remove(cur.block())
+    fmt = cur.blockFormat()
+    fmt.setIndent(0)
+    cur.setBlockFormat(fmt)
