@@ -1,10 +1,10 @@
 """The desktop app's one wiring place: build settings, service, model owner, teach queue, controller, window, tray and single-instance server, connect them, run.
 
 Start it with ``lorafy app [PATH...]``. Every object is made here and handed
-to the ones that need it; nothing else constructs or looks them up. To swap
-the simple teach queue for the ingestion issue's ``Indexer``, change
-``make_queue`` below (it must satisfy ``desktop.teach_queue.TeachQueue`` and
-call ``on_event`` with ``TeachEvent``s).
+to the ones that need it; nothing else constructs or looks them up. One
+process drives a home: the app holds the home's ingestion lock
+(``Library.try_lock``, the one ``lorafy watch`` takes) for as long as it runs,
+and only then claims the single-instance socket.
 """
 from __future__ import annotations
 
@@ -20,13 +20,14 @@ from desktop.conversations import ConversationStore
 from desktop.owner import ModelOwner
 from desktop.service import Lorafy, ServiceConfig
 from desktop.settings import Settings, load_settings
-from desktop.teach_queue import OnEvent, OwnerTeachQueue, TeachEvent, TeachQueue
+from desktop.teach_queue import IndexerQueue, OnEvent, TeachEvent, TeachQueue
 from desktop.ui.controller import Controller
 from desktop.ui.icon import app_icon
 from desktop.ui.main_window import MainWindow
 from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.single_instance import InstanceServer, hand_off, server_name
 from desktop.ui.tray import Tray
+from desktop.watch import WatchConfig
 
 log = logging.getLogger(__name__)
 NO_TRAY_NOTE = "No system tray here: closing the window quits Lorafy (teaching in progress finishes its current file)."
@@ -45,6 +46,11 @@ class AppConfig:
     single_instance: bool = True
     tray: bool | None = None  # None = use the system tray where there is one
     max_tokens: int = 256
+    watch: WatchConfig = WatchConfig()  # how the teach folders are watched
+
+
+class HomeBusy(RuntimeError):
+    """Another process (a running app or ``lorafy watch``) drives this Lorafy home."""
 
 
 def service_config(cfg: AppConfig, settings: Settings) -> ServiceConfig:
@@ -66,9 +72,10 @@ def check_base(settings: Settings, hypernet_dir: Path | None) -> None:
                             "keep the current base or choose a hypernetwork trained for this one")
 
 
-def make_queue(owner: ModelOwner, settings: Settings, on_event: OnEvent) -> TeachQueue:
-    """The teach queue the app uses (swap in the ingestion Indexer here)."""
-    return OwnerTeachQueue(owner, on_event=on_event, max_file_bytes=settings.max_file_bytes)
+def make_queue(owner: ModelOwner, settings: Settings, on_event: OnEvent, watch: WatchConfig) -> TeachQueue:
+    """The teach queue the app uses: the ingestion Indexer on the settings' teach folders."""
+    return IndexerQueue(owner, [Path(f) for f in settings.watched_folders], on_event=on_event, cfg=watch,
+                        max_file_bytes=settings.max_file_bytes)
 
 
 class App:
@@ -78,10 +85,13 @@ class App:
         self.cfg, self.qapp = cfg, qapp
         self.settings = load_settings(cfg.home)
         self.svc = Lorafy(service_config(cfg, self.settings))
+        if not self.svc.library.try_lock():  # released by the queue's close (the indexer's stop)
+            raise HomeBusy(f"{cfg.home} is in use by another Lorafy (the app or `lorafy watch`); "
+                           "quit it first, or run the app with another --home")
         self.owner = ModelOwner(self.svc)
         self.store = ConversationStore(cfg.home)
         self._listeners: list[OnEvent] = []  # the queue exists before the controller that listens to it
-        self.queue = make_queue(self.owner, self.settings, self._queue_event)
+        self.queue = make_queue(self.owner, self.settings, self._queue_event, cfg.watch)
         self.controller = Controller(self.owner, self.queue, self.store, cfg.home, self.settings, cfg.max_tokens)
         self._listeners.append(self.controller.on_queue_event)
         self.window = MainWindow(self.controller)
@@ -107,15 +117,17 @@ class App:
         self.qapp.aboutToQuit.connect(self.shutdown)
 
     def start(self) -> None:
-        """Show the window, load the models in the background, and queue the start-up paths and watched folders."""
+        """Show the window, load the models in the background, start the indexer (recovery, teach folders) and
+        queue the start-up paths."""
         self.show_window()
         self.owner.submit(lambda svc: svc.load()).add_done_callback(self._loaded)
+        self.queue.start()
         if not self.tray.available:
             log.info(NO_TRAY_NOTE)
             self.window.statusBar().showMessage(NO_TRAY_NOTE, 15000)
-        paths = [*self.cfg.paths, *map(Path, self.settings.watched_folders)]
+        paths = [p for p in self.cfg.paths if p.exists()]
         if paths:
-            self.controller.teach_paths([p for p in paths if p.exists()])
+            self.controller.teach_paths(paths)
 
     def _loaded(self, fut) -> None:  # owner thread: report through the controller's queued signal
         if fut.exception() is not None:
@@ -147,7 +159,7 @@ class App:
             self.controller.apply_settings(dlg.value(), lambda s: check_base(s, self.cfg.hypernet_dir))
 
     def _settings_changed(self, settings: Settings) -> None:
-        if hasattr(self.queue, "max_file_bytes"):
+        if self.queue.max_file_bytes != settings.max_file_bytes:
             self.queue.max_file_bytes = settings.max_file_bytes
 
     def _teach_event(self, ev: TeachEvent) -> None:
@@ -186,15 +198,20 @@ def run(cfg: AppConfig, selftest: bool = False) -> int:
     qapp = QApplication.instance() or QApplication(qt_arguments(selftest))
     qapp.setQuitOnLastWindowClosed(False)
     server = None
-    if cfg.single_instance:
-        name = server_name(cfg.home)
-        if hand_off(name, list(cfg.paths)):
-            log.info("handed %d path(s) to the running Lorafy", len(cfg.paths))
-            return 0
-        server = InstanceServer(name)
+    if cfg.single_instance and hand_off(server_name(cfg.home), list(cfg.paths)):
+        log.info("handed %d path(s) to the running Lorafy", len(cfg.paths))
+        return 0
+    try:
+        app = App(cfg, qapp)  # takes the home's lock: no other app or `lorafy watch` is live on this home
+    except HomeBusy as e:
+        print(f"lorafy: {e}", file=sys.stderr)
+        if not selftest and qapp.platformName() != "offscreen":
+            from PySide6.QtWidgets import QMessageBox
+            QMessageBox.critical(None, "Lorafy", str(e))
+        return 2
+    if cfg.single_instance:  # holding the lock, a socket that did not answer is stale: listen() replaces it
+        server = InstanceServer(server_name(cfg.home))
         server.listen()
-    app = App(cfg, qapp)
-    if server is not None:
         server.pathsReceived.connect(app.open_paths)
     app.start()
     try:

@@ -179,7 +179,12 @@ def cmd_teach(svc, args) -> dict:
 
 
 def cmd_watch(svc, args) -> dict:
+    from desktop.library import LibraryError
     from desktop.watch import Indexer, InlineOwner
+
+    if not svc.library.try_lock():  # the app or another `lorafy watch` drives this home (and ran its recovery)
+        raise LibraryError(f"{svc.library.home} is in use by another Lorafy (the app or `lorafy watch`); "
+                           "add the folders in the app's settings, or stop the other one first")
 
     missing = [str(d) for d in args.dirs if not d.is_dir()]
     if missing:
@@ -197,8 +202,8 @@ def cmd_watch(svc, args) -> dict:
     from desktop.owner import ModelOwner
 
     owner = ModelOwner(svc)
-    indexer = Indexer(owner, args.dirs, on_event=lambda e: print(f"{e.kind:<8} {e.path}" + (f" — {e.reason}" if e.reason else ""),
-                                                                 flush=True))
+    indexer = Indexer(owner, args.dirs, on_event=lambda e: e.kind == "progress" or print(
+        f"{e.kind:<8} {e.path}" + (f" — {e.reason}" if e.reason else ""), flush=True))
     indexer.start()
     print(f"watching {', '.join(map(str, args.dirs))} (Ctrl-C to stop)", flush=True)
     try:

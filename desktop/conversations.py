@@ -28,12 +28,16 @@ class Message:
     text: str
     created: float = field(default_factory=time.time)
     adapters: list[str] = field(default_factory=list)  # names of the adapters active for this answer
+    auto: list[str] = field(default_factory=list)  # those of them chosen automatically for the question
     sources: list[dict] = field(default_factory=list)  # {name, source, section, snippet} each
     stopped: bool = False  # the user stopped generation
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
             raise ValueError(f"unknown message role {self.role!r}; expected one of {ROLES}")
+
+
+MESSAGE_FIELDS = frozenset(Message.__dataclass_fields__)  # unknown keys (a newer Lorafy's) are ignored
 
 
 @dataclass
@@ -52,7 +56,8 @@ class Conversation:
     @classmethod
     def from_dict(cls, raw: dict) -> "Conversation":
         return cls(id=str(raw["id"]), title=str(raw.get("title", "New chat")), created=float(raw.get("created", 0)),
-                   messages=[Message(**m) for m in raw.get("messages", [])])
+                   messages=[Message(**{k: v for k, v in m.items() if k in MESSAGE_FIELDS})
+                             for m in raw.get("messages", [])])
 
 
 class ConversationStore:

@@ -31,6 +31,7 @@ def populate(app: App, tmp: Path) -> None:
     if not wait_until(lambda: not app.queue.status().busy and len(app.controller.items()) == 2, TIMEOUT_S):
         raise RuntimeError("teaching did not finish")
     memory = next(i for i in app.controller.items() if i.kind == "memory")
+    app.controller.refresh()
     app.window.library.set_checked(memory.id, True)
     answers: list = []
     app.controller.answerFinished.connect(answers.append)

@@ -241,10 +241,11 @@ class Lorafy:
                                           min_ratio=r.min_ratio)
         return [memories[i] for i, _ in ranked]
 
-    def with_auto(self, question: str, use: Sequence[str] = ()) -> list[str]:
-        """Item ids to activate for ``question``: ``use`` as the user set it (skills included), then the chosen memories."""
+    def with_auto(self, question: str, use: Sequence[str] = (), among: Sequence[str] | None = None) -> list[str]:
+        """Item ids to activate for ``question``: ``use`` as the user set it (skills included), then the memories
+        chosen (of ``among`` keys, default all)."""
         keep = [self.library.resolve(key).id for key in use]
-        return list(dict.fromkeys(keep + [i.id for i in self.choose(question)]))
+        return list(dict.fromkeys(keep + [i.id for i in self.choose(question, among=among)]))
 
     def sources(self, question: str, answer: str, keys: Sequence[str], limit: int | None = None) -> list[dict]:
         """The passages of these items' memories that best match question + answer (skills have none)."""

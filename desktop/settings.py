@@ -34,6 +34,7 @@ class Settings:
     max_file_mb: float = 20.0  # larger files are refused by the teach queue with a reason
     disabled: tuple[str, ...] = ()  # item ids the user disabled (never activated)
     active: tuple[str, ...] = ()  # item ids checked in the library panel (active for the next answer)
+    auto: bool = True  # each question also activates the memories that match it best (desktop.service.Lorafy.with_auto)
 
     def __post_init__(self) -> None:
         if not 0 < self.max_file_mb <= 10_000:

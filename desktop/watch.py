@@ -54,8 +54,9 @@ class WatchConfig:
 
 @dataclass(frozen=True)
 class IndexEvent:
-    """Something that happened to one file. kind: queued, linked, started, indexed, refused, failed, removed, missing,
-    offline, online, replaced (an edit's new item; ``old_item_id`` was forgotten)."""
+    """Something that happened to one file. kind: queued, linked, started, progress (reason ``done/total`` chunks),
+    indexed, refused, failed, removed, missing, offline, online, replaced (an edit's new item; ``old_item_id`` was
+    forgotten)."""
 
     kind: str
     path: str
@@ -220,12 +221,23 @@ class Indexer:
 
     def teach_paths(self, paths: Iterable[Path], name: str | None = None, timeout: float | None = None) -> list:
         """Teach files (folders: the readable files in them) through the queue now; return their documents."""
-        files = [f for p in paths for f in self._expand(os.fsencode(os.path.abspath(os.fspath(p))))]
-        for f in files:
-            self._observe_now(f, None, name=name if len(files) == 1 else None, explicit=True)
-        docs = [d for f in files if (d := self.queue.document(f)) is not None]
+        docs = [d for d, _ in self.add_paths(paths, name)]
         self._drain([d.id for d in docs], timeout)
         return [self.queue.document(d.path) for d in docs]
+
+    def add_paths(self, paths: Iterable[Path], name: str | None = None) -> list[tuple[Any, str]]:
+        """Queue files (folders: the readable files in them) as ``lorafy teach FILE`` does, without waiting: the
+        running worker teaches them. Return (document, what observing it caused: see :meth:`_observe_now`)."""
+        files = [f for p in paths for f in self._expand(os.fsencode(os.path.abspath(os.fspath(p))))]
+        seen = [(f, self._observe_now(f, self._root_of(f), name=name if len(files) == 1 else None, explicit=True))
+                for f in files]
+        self._wake.set()
+        return [(d, what) for f, what in seen if (d := self.queue.document(f)) is not None]
+
+    def set_roots(self, roots: Sequence[Path]) -> None:
+        """Watch these folders from now on (not destructive: memories of a folder no longer watched are kept)."""
+        self.roots = [os.fsencode(os.path.abspath(os.fspath(r))) for r in roots]
+        self.request_rescan()
 
     def _expand(self, p: bytes) -> list[bytes]:
         if not os.path.isdir(p):
@@ -349,8 +361,11 @@ class Indexer:
             st = os.stat(path)
         return st if stat.S_ISREG(st.st_mode) else None
 
-    def _observe_now(self, path: bytes, root: bytes | None, name: str | None = None, explicit: bool = False) -> None:
-        """Hash the file and record it; if it changed while hashing, look again later."""
+    def _observe_now(self, path: bytes, root: bytes | None, name: str | None = None, explicit: bool = False) -> str:
+        """Hash the file and record it; if it changed while hashing, look again later.
+
+        Returns what it caused: queued, waiting, linked, unchanged (IngestQueue.observe), refused, missing or changing.
+        """
         try:
             st = os.stat(path)
             data, sha = _hash(path, self.cfg.limits.max_bytes)
@@ -358,20 +373,26 @@ class Indexer:
         except FileNotFoundError:
             if self.queue.mark_missing(path):
                 self._emit("missing", path)
-            return
+            return "missing"
         except OSError as e:
             reason = f"cannot read the file ({e.strerror or e}); check its permissions"
             self.queue.refuse_path(path, root, reason)
             self._emit("refused", path, reason=reason)
-            return
+            return "refused"
+        if after.st_size > self.cfg.limits.max_bytes:  # a dropped file skips _look's size check
+            reason = f"the file is {after.st_size:,} bytes, over the {self.cfg.limits.max_bytes:,}-byte limit"
+            self.queue.refuse_path(path, root, reason, after.st_size, after.st_mtime_ns)
+            self._emit("refused", path, reason=reason)
+            return "refused"
         if (st.st_size, st.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(data) != after.st_size:
             self.hint(path, self.cfg.settle_s)
-            return
+            return "changing"
         what = self.queue.observe(path, root, sha, after.st_size, after.st_mtime_ns, self.pipeline, name, explicit)
         if what in ("queued", "linked"):
             self._emit(what, path)
         if what == "linked":
             self._forget_orphans()
+        return what
 
     # -- rescans ----------------------------------------------------------------------------------------------
     def _walk(self, top: bytes) -> Iterable[bytes]:
@@ -463,6 +484,11 @@ class Indexer:
 
         def progress(done: int, total: int) -> None:
             self._progress = (done, total)
+            if self.on_event is not None:  # not logged: one per chunk
+                try:
+                    self.on_event(IndexEvent("progress", display_path(job.path), reason=f"{done}/{total}"))
+                except Exception:
+                    log.exception("indexer event callback failed")
 
         try:
             item: Item = self.owner.call(lambda svc: svc.teach_text(doc.text, name, "memory", display_path(job.path),

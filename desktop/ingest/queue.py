@@ -85,6 +85,12 @@ class IngestQueue:
                                (root,) if root is not None else ()).fetchall()
         return [_doc(r) for r in rows]
 
+    def unfinished(self) -> list[Document]:
+        """Documents not (yet) taught: queued, running, refused or failed, oldest first."""
+        with self.library.connect() as con:
+            rows = con.execute("SELECT * FROM documents WHERE status != 'indexed' ORDER BY id").fetchall()
+        return [_doc(r) for r in rows]
+
     def counts(self) -> dict[str, int]:
         """Documents per status (queued, running, indexed, refused, failed) plus ``missing``."""
         with self.library.connect() as con:

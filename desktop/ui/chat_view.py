@@ -5,7 +5,7 @@ import html
 import logging
 
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QTextCursor
+from PySide6.QtGui import QTextBlockFormat, QTextCursor
 from PySide6.QtWidgets import QTextBrowser
 
 from desktop.conversations import Conversation, Message
@@ -14,14 +14,15 @@ from desktop.ui.markdown import markdown_fragment
 log = logging.getLogger(__name__)
 EMPTY_STATE = ("<div style='color:#666; margin-top:60px' align='center'>"
                "<h2>Drop a file here to teach it</h2>"
-               "<p>Text files and folders become <b>memories</b>; an instruction pasted on the left becomes a "
+               "<p>Documents (text, Markdown, PDF, Word, …) and folders become <b>memories</b>; an instruction pasted on the left becomes a "
                "<b>skill</b>.<br>Check items in the library to use them in the next answer.</p></div>")
 BOTTOM_SLACK = 4  # pixels from the end that still count as "at the bottom"
 
 
 def meta_html(msg: Message) -> str:
-    """The line under an answer (which adapters answered) and its sources, escaped."""
-    who = ", ".join(msg.adapters) if msg.adapters else "the base model (no memories or skills active)"
+    """The line under an answer (which adapters answered, which were chosen automatically) and its sources, escaped."""
+    names = [f"{a} (auto)" if a in msg.auto else a for a in msg.adapters]
+    who = ", ".join(names) if names else "the base model (no memories or skills active)"
     parts = [f"<p style='color:#777; font-size:small'>answered with: {html.escape(who)}"
              f"{' — stopped' if msg.stopped else ''}</p>"]
     if msg.sources:
@@ -73,7 +74,7 @@ class ChatView(QTextBrowser):
             cur.insertFragment(markdown_fragment(msg.text or "…"))
             cur.insertBlock()
             cur.insertHtml(meta_html(msg))
-            cur.insertBlock()
+            _plain_block(cur)
 
     def add_message(self, msg: Message) -> None:
         if self._is_empty_state():
@@ -132,3 +133,14 @@ class ChatView(QTextBrowser):
 
     def _is_empty_state(self) -> bool:
         return "Drop a file here to teach it" in self.toPlainText()
+
+
+def _plain_block(cur: QTextCursor) -> None:
+    """A new block that is not part of the list just inserted (the sources), so no empty bullet follows them."""
+    cur.insertBlock(QTextBlockFormat())
+    lst = cur.currentList()
+    if lst is not None:
+        lst.remove(cur.block())
+    fmt = cur.blockFormat()
+    fmt.setIndent(0)
+    cur.setBlockFormat(fmt)

@@ -1,16 +1,17 @@
-"""The app's logic behind the widgets: ask/stream/stop, the library's rows and operations, teach events, settings; futures become Qt signals.
+"""The app's logic behind the widgets: ask/stream/stop (auto memory choice, sources), the library's rows and operations, teach events, settings; futures become Qt signals.
 
 Every model call goes through the ModelOwner (its own thread); results and
 callbacks come back to the GUI thread as queued signals, streamed pieces are
-buffered and handed to the view every ~40 ms by a QTimer. Nothing here waits
-on a future.
+buffered and handed to the view every ~40 ms by a QTimer, and the library's
+rows are rebuilt at most every ~50 ms while teaching. Nothing here waits on a
+future.
 """
 from __future__ import annotations
 
 import logging
 import threading
 from concurrent.futures import Future
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -25,6 +26,7 @@ from desktop.ui.library_panel import Row
 
 log = logging.getLogger(__name__)
 FLUSH_MS = 40
+REFRESH_MS = 50
 SOURCE_KEYS = ("name", "source", "section", "snippet")
 
 
@@ -42,19 +44,44 @@ def normalise_sources(raw) -> list[dict]:
 
 
 def find_sources(svc, question: str, answer: str, use: Sequence[str]) -> list[dict]:
-    """Sources for an answer when the service offers them (``svc.sources(question, answer, use)``), else [].
+    """The best passages of the memories among ``use`` for this question and answer (``Lorafy.sources``); [] if none.
 
-    The sources issue adds ``Answer.sources``; the streamed path asks the service
-    for them after the answer is complete. Any failure here only costs the sources.
+    Any failure here only costs the sources, never the answer.
     """
-    fn = getattr(svc, "sources", None)
-    if not callable(fn) or not use:
+    if not use:
         return []
     try:
-        return normalise_sources(fn(question, answer, use))
+        return normalise_sources(svc.sources(question, answer, list(use)))
     except Exception as e:  # sources are a courtesy; never lose the answer over them
         log.warning("could not find sources: %s", e)
         return []
+
+
+@dataclass
+class Reply:
+    """What one answer job produced on the owner thread."""
+
+    text: str
+    adapters: list[str] = field(default_factory=list)  # names of every active adapter
+    auto: list[str] = field(default_factory=list)  # names of the memories chosen for the question
+    sources: list[dict] = field(default_factory=list)
+    stopped: bool = False
+
+
+def answer_job(svc, question: str, use: Sequence[str], among: Sequence[str] | None, max_tokens: int,
+               on_piece: Callable[[str], None], cancel: threading.Event) -> Reply:
+    """On the owner thread: choose memories (``among`` not None = auto mode), stream the answer, find its sources."""
+    keys = svc.with_auto(question, use, among=among) if among is not None else list(use)
+    items = [svc.library.resolve(k) for k in keys]
+    pieces: list[str] = []
+    for piece in svc.stream(question, use=keys, max_tokens=max_tokens):
+        pieces.append(piece)
+        on_piece(piece)
+        if cancel.is_set():
+            break
+    text = "".join(pieces).strip()
+    return Reply(text=text, adapters=[i.name for i in items], auto=[i.name for i in items[len(use):]],
+                 sources=find_sources(svc, question, text, keys), stopped=cancel.is_set())
 
 
 def job_status(job: TeachJob) -> str:
@@ -89,7 +116,7 @@ class Controller(QObject):
     conversationChanged = Signal(object)  # Conversation
     error = Signal(str)
     info = Signal(str)
-    _streamDone = Signal(object, object, object)  # stream future, sources future, Message stub
+    _answerDone = Signal(object)  # future of a Reply
     _opDone = Signal(object, object)  # callback, future
 
     def __init__(self, owner: ModelOwner, queue: TeachQueue, store: ConversationStore, home: Path,
@@ -105,7 +132,11 @@ class Controller(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(FLUSH_MS)
         self._timer.timeout.connect(self._flush)
-        self._streamDone.connect(self._on_stream_done)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(REFRESH_MS)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self._answerDone.connect(self._on_answer_done)
         self._opDone.connect(lambda cb, fut: cb(fut))
         self.teachEvent.connect(self._on_teach_event)
 
@@ -119,24 +150,29 @@ class Controller(QObject):
         return [known[k] for k in self.settings.active if k in known and k not in self.settings.disabled]
 
     def ask(self, question: str) -> bool:
-        """Start streaming an answer with the checked adapters; False if one is already running or the text is empty."""
+        """Start streaming an answer with the checked adapters (in auto mode also the memories chosen for the
+        question among the enabled ones); False if one is already running or the text is empty."""
         question = question.strip()
         if not question or self.answering:
             return False
-        active = self.active_items()
-        use, names = [i.id for i in active], [i.name for i in active]
+        use = [i.id for i in self.active_items()]
+        among = [i.id for i in self.items() if i.kind == "memory" and i.id not in self.settings.disabled] \
+            if self.settings.auto else None
         self.conv.messages.append(Message("user", question))
         if self.conv.title == "New chat":
             self.conv.title = question[:60]
         self._save_conv()
-        self._cancel = threading.Event()
-        stream = self.owner.stream(question, self._on_piece, use=use, max_tokens=self.max_tokens, cancel=self._cancel)
-        sources = self.owner.submit(lambda svc: find_sources(svc, question, _text_or_empty(stream), use))
-        stub = Message("assistant", "", adapters=names)
-        sources.add_done_callback(lambda f: self._streamDone.emit(stream, f, stub))
+        cancel = self._cancel = threading.Event()
+        max_tokens = self.max_tokens
+        fut = self.owner.submit(lambda svc: answer_job(svc, question, use, among, max_tokens, self._on_piece, cancel))
+        fut.add_done_callback(self._answerDone.emit)
         self.answerStarted.emit()
         self._timer.start()
         return True
+
+    def set_auto(self, on: bool) -> None:
+        """Auto mode: each question also activates the memories that match it best (checked items always stay)."""
+        self._update_settings(self.settings.with_(auto=bool(on)))
 
     def stop(self) -> None:
         if self._cancel is not None:
@@ -152,16 +188,16 @@ class Controller(QObject):
         if text:
             self.textReady.emit(text)
 
-    def _on_stream_done(self, stream: Future, sources: Future, stub: Message) -> None:
+    def _on_answer_done(self, fut: Future) -> None:
         self._timer.stop()
         self._flush()
-        stopped = bool(self._cancel and self._cancel.is_set())
         self._cancel = None
-        err = stream.exception()
+        err = fut.exception()
         if err is not None:
             self.answerFailed.emit(f"could not answer: {err}")
             return
-        msg = replace(stub, text=stream.result().strip(), stopped=stopped, sources=sources.result())
+        r: Reply = fut.result()
+        msg = Message("assistant", r.text, adapters=r.adapters, auto=r.auto, sources=r.sources, stopped=r.stopped)
         self.conv.messages.append(msg)
         self._save_conv()
         self.answerFinished.emit(msg)
@@ -195,7 +231,7 @@ class Controller(QObject):
     # -- the library ----------------------------------------------------------------------------
     def items(self) -> list[Item]:
         try:
-            return self.owner.svc.library.items()  # an atomic JSON read; safe next to the owner's writes
+            return self.owner.svc.library.items()  # one SQLite read (WAL); safe next to the owner's writes
         except Exception as e:
             self.error.emit(str(e))
             return []
@@ -258,7 +294,7 @@ class Controller(QObject):
             if fut.exception() is not None:
                 self.error.emit(f"could not queue {len(paths)} path(s): {fut.exception()}")
             elif not fut.result():
-                self.info.emit("nothing new to teach (already taught, or no text files there)")
+                self.info.emit("nothing new to teach (already taught, or no readable files there)")
             self.refresh()
 
         self._in_thread(lambda: self.queue.add_paths(paths), back, "lorafy-add-paths")
@@ -290,7 +326,19 @@ class Controller(QObject):
         self.teachEvent.emit(event)
 
     def _on_teach_event(self, event: TeachEvent) -> None:
-        self.refresh()
+        if event.kind in ("replaced", "removed") and event.old_item_id:
+            self._follow(event.old_item_id, event.item_id if event.kind == "replaced" else "")
+        if not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+
+    def _follow(self, old: str, new: str) -> None:
+        """An edited file's new item takes its old one's place (checked, disabled); a deleted file's is dropped."""
+        s = self.settings
+        swap = lambda ids: tuple(dict.fromkeys(new if i == old else i for i in ids if new or i != old))  # noqa: E731
+        if old in s.active:
+            self.set_active(swap(s.active))
+        if old in s.disabled:
+            self._update_settings(self.settings.with_(disabled=swap(s.disabled)))
 
     # -- settings -----------------------------------------------------------------------------
     def _update_settings(self, new: Settings) -> None:
@@ -306,7 +354,7 @@ class Controller(QObject):
     def apply_settings(self, new: Settings, check: Callable[[Settings], None]) -> None:
         """Save ``new`` after ``check(new)`` passes on a worker thread (base/hypernet match); refuse and keep the old ones otherwise."""
         old = self.settings
-        new = new.with_(active=old.active, disabled=old.disabled)
+        new = new.with_(active=old.active, disabled=old.disabled, auto=old.auto)
 
         def back(f: Future) -> None:
             if f.exception() is not None:
@@ -315,13 +363,8 @@ class Controller(QObject):
             self._update_settings(new)
             if (new.base_path, new.gpu_offload) != (old.base_path, old.gpu_offload):
                 self.info.emit("saved; the new base model / GPU setting applies the next time Lorafy starts")
-            added = [Path(p) for p in new.watched_folders if p not in old.watched_folders]
-            if added:
-                self.teach_paths(added)
+            if new.watched_folders != old.watched_folders:
+                self.queue.set_folders([Path(p) for p in new.watched_folders])
 
         self._in_thread(lambda: check(new), back, "lorafy-settings-check")
 
-
-def _text_or_empty(stream: Future) -> str:
-    """The streamed text once the stream is done (it always is when the next owner job runs)."""
-    return stream.result() if stream.done() and stream.exception() is None else ""

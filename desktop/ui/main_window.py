@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QMainWindow,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QMainWindow,
                                QMessageBox, QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from desktop.conversations import Conversation, Message
@@ -61,8 +61,12 @@ class MainWindow(QMainWindow):
 
         self.conversations = QComboBox()
         self.new_chat = QPushButton("New chat")
+        self.auto = QCheckBox("Auto")
+        self.auto.setToolTip("Each question also uses the memories that match it best; checked items are always used")
+        self.auto.setChecked(self.c.settings.auto)
         top = QHBoxLayout()
         top.addWidget(self.conversations, 1)
+        top.addWidget(self.auto)
         top.addWidget(self.new_chat)
         self.chat = ChatView()
         self.question = QLineEdit()
@@ -109,6 +113,7 @@ class MainWindow(QMainWindow):
         self.teach_button.clicked.connect(self._teach_skill)
         self.add_files_button.clicked.connect(self._pick_files)
         self.new_chat.clicked.connect(c.new_conversation)
+        self.auto.toggled.connect(c.set_auto)
         self.conversations.activated.connect(lambda i: c.open_conversation(self.conversations.itemData(i)))
         self.library.activeChanged.connect(c.set_active)
         self.library.actionRequested.connect(self._item_action)

@@ -41,6 +41,7 @@ def run_selftest(app, timeout_s: float = 300.0) -> int:
     items = c.items()
     if not items:
         return _fail(f"teaching failed: {[j.error for j in app.queue.jobs() if j.state == 'failed']}")
+    c.refresh()  # rows are rebuilt on a timer while teaching; now, for the check below
     w.library.set_checked(items[0].id, True)
     w.question.setText(SELFTEST_QUESTION)
     w.ask()

@@ -21,6 +21,7 @@ from desktop.app import App, AppConfig, check_base
 from desktop.conversations import Message
 from desktop.settings import Settings, load_settings
 from desktop.ui.chat_view import ChatView
+from desktop.ui.library_panel import Row
 from desktop.ui.single_instance import InstanceServer, server_name
 
 REPO = Path(__file__).resolve().parents[2]
@@ -80,7 +81,7 @@ def drop(window, paths: list[Path]) -> None:
 
 def teach_doc(qtbot, app: App, tmp_path: Path, name: str = "notes") -> str:
     doc = tmp_path / f"{name}.txt"
-    doc.write_text(DOC)
+    doc.write_text(f"{DOC}Filed as {name}.\n")  # distinct content: a copy of taught content links to its item
     drop(app.window, [doc])
     qtbot.waitUntil(lambda: any(r.item_id and r.name == name for r in app.window.library.rows.values()), timeout=WAIT_MS)
     return next(r.item_id for r in app.window.library.rows.values() if r.name == name)
@@ -99,10 +100,14 @@ def test_dropped_files_go_queued_to_ready_and_a_bad_file_shows_why(qtbot, app, t
     seen: list[str] = []
     app.controller.teachEvent.connect(lambda ev: seen.append(f"{ev.job.name}:{ev.kind}") if ev.job else None)
     drop(app.window, [good, empty])
-    qtbot.waitUntil(lambda: not app.queue.status().busy, timeout=WAIT_MS)
-    rows = {r.name: r for r in app.window.library.rows.values()}
-    assert rows["dropped"].status == "ready" and rows["dropped"].item_id
-    assert rows["empty"].status == "failed: the file is empty" and not rows["empty"].item_id
+
+    def rows():
+        return {r.name: r for r in app.window.library.rows.values()}
+
+    qtbot.waitUntil(lambda: rows().get("dropped", Row("", "", "")).status == "ready"
+                    and rows().get("empty", Row("", "", "")).status.startswith("failed"), timeout=WAIT_MS)
+    assert rows()["dropped"].item_id and not app.queue.status().busy
+    assert "empty" in rows()["empty"].status and not rows()["empty"].item_id
     assert [e for e in seen if e.startswith("dropped:") and not e.endswith("progress")] == \
         ["dropped:queued", "dropped:started", "dropped:done"]
     assert "empty:failed" in seen
@@ -123,8 +128,9 @@ def test_pasted_instruction_becomes_a_ready_skill(qtbot, app):
 
 def test_checkbox_activates_and_the_answer_streams_with_that_adapter(qtbot, app, tmp_path):
     item_id = teach_doc(qtbot, app, tmp_path, "bakery")
+    app.window.auto.setChecked(False)  # exactly the checked adapters
     app.window.library.set_checked(item_id, True)
-    assert load_settings(app.cfg.home).active == (item_id,)
+    assert load_settings(app.cfg.home).active == (item_id,) and not load_settings(app.cfg.home).auto
 
     def active_handles():
         return app.owner.call(lambda s: (s.runtime.active, s._handles.get(item_id)), timeout=30)
@@ -136,11 +142,13 @@ def test_checkbox_activates_and_the_answer_streams_with_that_adapter(qtbot, app,
     with qtbot.waitSignal(app.controller.answerFinished, timeout=WAIT_MS) as sig:
         qtbot.mouseClick(app.window.send, Qt.MouseButton.LeftButton)
     msg: Message = sig.args[0]
-    assert msg.adapters == ["bakery"] and not msg.stopped and msg.sources == []
+    assert msg.adapters == ["bakery"] and not msg.stopped
+    assert [s["name"] for s in msg.sources] == ["bakery"] and "Petra Lindqvist" in msg.sources[0]["snippet"]
     assert pieces and "".join(pieces).strip() == msg.text
     view = app.window.chat.toPlainText()
     assert "Who owns the bakery?" in view and msg.text[:20] in view and "answered with: bakery" in view
     assert app.window.send.isEnabled() and not app.window.stop.isEnabled()
+    app.window.auto.setChecked(True)
 
 
 def test_stop_cancels_generation(qtbot, app):

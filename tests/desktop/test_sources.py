@@ -151,8 +151,8 @@ def test_eval_auto_and_all_modes_on_many_documents(capsys, tmp_path, tiny_spec, 
     assert full["meta"]["auto_choice"]["right_memory_first"] == 1.0  # retrieval, so even an untrained hypernet gets it
     assert "auto chose the question's own memory 100.0%" in out
     home = tmp_path / "home"
-    assert json.loads((home / "library.json").read_text())["items"] == []
-    assert Lorafy(config(home, tiny_spec, tiny_bundle)).passages.item_ids() == set()
+    svc = Lorafy(config(home, tiny_spec, tiny_bundle))
+    assert svc.library.items() == [] and svc.passages.item_ids() == set()
 
 
 def test_a_refused_index_write_leaves_no_item_and_no_adapter(tmp_path, tiny_spec, tiny_bundle, monkeypatch):

@@ -1,123 +1,126 @@
-"""OwnerTeachQueue (Qt-free): refusals with reasons, one job at a time through the owner, pause/resume, batch events; settings and conversations files."""
+"""IndexerQueue (Qt-free, model-free): files through the Indexer's durable queue, watched folders, edits, pasted skills, pause, batch events; settings and conversations files."""
 from __future__ import annotations
 
+import json
 import os
 import threading
-from dataclasses import dataclass
+import time
 from pathlib import Path
 
 import pytest
 
 from desktop.conversations import ConversationStore, Message
-from desktop.library import Library
 from desktop.owner import ModelOwner
 from desktop.settings import Settings, SettingsError, load_settings, save_settings
-from desktop.teach_queue import OwnerTeachQueue, QueueStatus, expand_paths, refusal
+from desktop.teach_queue import IndexerQueue, QueueStatus
+from desktop.watch import WatchConfig
+from ingest_fakes import FakeService
+
+FAST = WatchConfig(debounce_s=0.05, settle_s=0.05, grace_s=0.2, rescan_s=60, poll_s=0.02, recover_min_age_s=0)
 
 
-@dataclass
-class FakeItem:
-    id: str
-    chunks: int = 1
-
-
-class FakeService:
-    """Teaches by recording; ``gate`` holds each job until the test lets it go."""
-
-    def __init__(self, home: Path):
-        self.library = Library(home)
-        self.taught: list[str] = []
-        self.gate = threading.Event()
-        self.gate.set()
-
-    def teach_file(self, path, name=None, progress=None):
-        return self._teach(Path(path).read_text(), progress)
-
-    def teach_text(self, text, name, kind="memory", source="text", progress=None):
-        return self._teach(text, progress)
-
-    def _teach(self, text, progress):
-        self.gate.wait(5)
-        if "boom" in text:
-            raise ValueError("the hypernetwork refused it")
-        progress(1, 1)
-        self.taught.append(text)
-        return FakeItem(id=f"i{len(self.taught)}")
-
-    def close(self):
-        pass
-
-
-@pytest.fixture
-def queue(tmp_path):
-    events = []
-    owner = ModelOwner(FakeService(tmp_path / "home"))
-    q = OwnerTeachQueue(owner, on_event=events.append, max_file_bytes=100)
-    yield q, owner.svc, events
-    owner.close()
-
-
-def wait(pred, timeout=5.0):
-    ev = threading.Event()
-    for _ in range(int(timeout / 0.01)):
+def wait(pred, timeout=20.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
         if pred():
             return True
-        ev.wait(0.01)
+        time.sleep(0.02)
     return pred()
 
 
-def test_refusals_say_why(tmp_path):
-    (tmp_path / "big.txt").write_text("x" * 200)
-    (tmp_path / "empty.txt").write_text("")
-    (tmp_path / "bin.txt").write_bytes(b"ab\x00cd")
-    (tmp_path / "ok.txt").write_text("fine")
-    assert "larger than the maximum file size" in refusal(tmp_path / "big.txt", 100)
-    assert refusal(tmp_path / "empty.txt", 100) == "the file is empty"
-    assert "not a text file" in refusal(tmp_path / "bin.txt", 100)
-    assert "cannot read it" in refusal(tmp_path / "missing.txt", 100)
-    assert refusal(tmp_path / "ok.txt", 100) == ""
+@pytest.fixture
+def make_queue(tmp_path, tiny_spec, make_adapter):
+    """``make_queue(folders=())`` -> (started IndexerQueue, FakeService, events list); closed after the test."""
+    made = []
+
+    def make(folders=(), start=True):
+        svc = FakeService(tmp_path / "home", tiny_spec, make_adapter)
+        owner = ModelOwner(svc)
+        events = []
+        q = IndexerQueue(owner, folders, on_event=events.append, cfg=FAST, pipeline="t")
+        made.append((q, owner))
+        if start:
+            q.start()
+        return q, svc, events
+
+    yield make
+    for q, owner in made:
+        q.close()
+        owner.close()
 
 
-def test_expand_paths_walks_folders_for_text_files(tmp_path):
-    (tmp_path / "d" / "sub").mkdir(parents=True)
-    (tmp_path / "d" / ".hidden").mkdir()
-    for rel in ("d/a.md", "d/sub/b.txt", "d/c.png", "d/.hidden/x.txt", "d/.e.txt"):
-        (tmp_path / rel).write_text("t")
-    assert [p.relative_to(tmp_path).as_posix() for p in expand_paths([tmp_path / "d"])] == ["d/a.md", "d/sub/b.txt"]
-
-
-def test_jobs_run_in_order_with_events_and_a_failure_reason(queue, tmp_path):
-    q, svc, events = queue
+def test_dropped_files_teach_in_order_with_a_reason_for_the_refused_one(make_queue, tmp_path):
+    q, svc, events = make_queue()
     files = []
-    for i, text in enumerate(["one", "boom", "three"]):
+    for i, text in enumerate(["one", " \n", "three"]):
         files.append(tmp_path / f"f{i}.txt")
         files[-1].write_text(text)
-    svc.gate.clear()
     jobs = q.add_paths(files)
-    assert [j.state for j in jobs] == ["queued"] * 3
-    assert q.status() == QueueStatus(queued=2, running=1)
-    assert q.status().label() == "teaching 1 of 3"
-    svc.gate.set()
-    assert wait(lambda: not q.status().busy)
-    assert svc.taught == ["one", "three"]
-    by_name = {j.name: j for j in q.jobs()}
-    assert by_name["f1"].state == "failed" and "hypernetwork refused" in by_name["f1"].error
-    assert by_name["f0"].state == "ready" and by_name["f0"].item_id == "i1"
+    assert [(j.name, j.state) for j in jobs] == [("f0", "queued"), ("f1", "queued"), ("f2", "queued")]
+    assert wait(lambda: events and events[-1].kind == "batch_done")
+    assert svc.taught == ["one", "three"] and not q.status().busy
+    (failed,) = q.jobs()
+    assert (failed.name, failed.state) == ("f1", "failed") and "empty" in failed.error
     kinds = [e.kind for e in events]
-    assert kinds.count("batch_done") == 1 and kinds[-1] == "batch_done"
-    assert events[-1].status.done == 2 and events[-1].status.failed == 1
+    assert kinds.count("batch_done") == 1 and kinds.count("done") == 2 and kinds.count("failed") == 1
+    assert (events[-1].status.done, events[-1].status.failed) == (2, 1)
+    assert q.add_paths([files[0]]) == []  # taught before: linked, nothing new
+    (tmp_path / "copy.txt").write_text("one")
+    assert q.add_paths([tmp_path / "copy.txt"]) == [] and svc.taught == ["one", "three"]  # same content: no new job
+    q.dismiss(failed.id)
+    assert q.jobs() == []
 
 
-def test_pause_holds_the_next_job_until_resume(queue):
-    q, svc, events = queue
+def test_a_watched_folder_teaches_new_files_and_an_edit_replaces_the_item(make_queue, tmp_path):
+    folder = tmp_path / "teach"
+    folder.mkdir()
+    (folder / "a.md").write_text("first version")
+    q, svc, events = make_queue([folder])
+    assert wait(lambda: [i.name for i in svc.library.items()] == ["a"])
+    old = svc.library.items()[0].id
+    (folder / "a.md").write_text("second version")
+    assert wait(lambda: any(e.kind == "replaced" for e in events))
+    (ev,) = [e for e in events if e.kind == "replaced"]
+    (new,) = svc.library.items()
+    assert (ev.old_item_id, ev.item_id) == (old, new.id) and new.id != old and svc.forgotten == [old]
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "b.txt").write_text("in the second folder")
+    q.set_folders([folder, other])
+    assert wait(lambda: sorted(i.name for i in svc.library.items()) == ["a", "b"])
+
+
+def test_pause_holds_files_until_resume_and_skills_teach_at_once(make_queue, tmp_path):
+    q, svc, events = make_queue()
+    assert wait(lambda: q.indexer.status().state == "running")
     q.pause()
-    q.add_text("an instruction", "skill-a")
-    assert q.status().queued == 1 and q.status().label() == "paused (0 of 1)"
-    assert not wait(lambda: svc.taught, timeout=0.2)
+    (tmp_path / "held.txt").write_text("held back")
+    q.add_paths([tmp_path / "held.txt"])
+    assert q.status().paused and q.status().label() == "paused (0 of 1)"
+    job = q.add_text("Answer in French.", "french")
+    assert wait(lambda: [i.name for i in svc.library.items()] == ["french"])
+    assert svc.library.items()[0].kind == "skill" and "held back" not in svc.taught
     q.resume()
-    assert wait(lambda: svc.taught == ["an instruction"])
+    assert wait(lambda: "held back" in svc.taught)
+    assert any(e.kind == "done" and e.job.id == job.id for e in events)
     with pytest.raises(ValueError, match="empty"):
         q.add_text("   ", "x")
+
+
+def test_a_dropped_file_over_the_size_limit_is_refused_with_the_reason(make_queue, tmp_path):
+    q, svc, events = make_queue()
+    q.max_file_bytes = 10
+    (tmp_path / "big.txt").write_text("x" * 20)
+    (job,) = q.add_paths([tmp_path / "big.txt"])
+    assert job.state == "failed" and "over the 10-byte limit" in job.error
+    assert [j.error for j in q.jobs()] == [job.error] and svc.taught == []
+    assert [e.kind for e in events if e.job and e.job.name == "big"] == ["failed"]
+
+
+def test_status_label():
+    assert QueueStatus().label() == "idle" and QueueStatus(paused=True).label() == "paused"
+    assert QueueStatus(queued=2, running=1, done=1, current="notes", progress=(3, 8)).label() == \
+        "teaching 2 of 4 (notes 3/8)"
 
 
 def test_settings_round_trip_private_and_damaged(tmp_path):
@@ -141,3 +144,7 @@ def test_conversations_persist_privately(tmp_path):
     assert os.stat(path).st_mode & 0o777 == 0o600 and os.stat(store.dir).st_mode & 0o777 == 0o700
     again = ConversationStore(tmp_path).all()
     assert len(again) == 1 and again[0].messages == conv.messages
+    raw = json.loads(path.read_text())
+    raw["messages"][1]["from_a_newer_lorafy"] = 1
+    path.write_text(json.dumps(raw))
+    assert ConversationStore(tmp_path).all()[0].messages == conv.messages
