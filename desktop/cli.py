@@ -97,6 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", type=Path, dest="json_out", help="write the full report here")
     ev.add_argument("--plot", type=Path, help="write an accuracy bar chart (PNG) here")
 
+    es = sub.add_parser("eval-skills", help="skills (instructions -> adapters): base / in prompt / few-shot / adapter / "
+                        "another skill's adapter, scored by each task's checker")
+    es.add_argument("dataset", type=Path, help="JSONL of skill records (bench/data/skills_test.jsonl)")
+    es.add_argument("--modes", default="base,in_prompt,few_shot,adapter,shuffled")
+    es.add_argument("--limit", type=int, default=None, help="only the first N records")
+    es.add_argument("--max-tokens", type=int, default=48)
+    es.add_argument("--json", type=Path, dest="json_out", help="write the full report here")
+    es.add_argument("--plot", type=Path, help="write a success-rate chart (PNG) here")
+
     sv = sub.add_parser("serve", help="a local OpenAI-compatible server (127.0.0.1 only) for other apps")
     sv.add_argument("--port", type=int, default=None, help="TCP port (default 7745)")
     sv.add_argument("--key", default=os.environ.get("LORAFY_API_KEY"),
@@ -415,8 +424,35 @@ def cmd_export_hypernet(args) -> int:
     return 0
 
 
+def cmd_eval_skills(svc, args) -> dict:
+    from engine.data.records import read_jsonl
+    from engine.evaluate_skills import parse_modes, plot, report, run_skill_eval, summarise
+    from tqdm import tqdm
+
+    modes = parse_modes(args.modes)
+    records = read_jsonl(args.dataset)[: args.limit]
+    bar = tqdm(desc="eval-skills", unit="answer", file=sys.stderr)
+    t0 = time.time()
+    with svc.skill_evaluating(args.max_tokens) as (teach, answer):
+        rows = run_skill_eval(records, modes, teach, answer, on_row=lambda r: bar.update(1))
+    bar.close()
+    summary = summarise(rows)
+    meta = {"dataset": args.dataset.name, "records": len(records), "base": svc.spec.name,
+            "hypernet": str(svc.hypernet.bundle.name), "seconds": round(time.time() - t0, 1), "max_tokens": args.max_tokens}
+    if args.json_out:
+        args.json_out.write_text(json.dumps(report(rows, meta), indent=1) + "\n")
+    if args.plot:
+        plot(summary, args.plot, f"{args.dataset.name}: {len(records)} skills")
+    print(f"{'mode':<10} {'success':>8} {'n':>5}")
+    for mode, m in summary["modes"].items():
+        print(f"{mode:<10} {m['accuracy']:>8.1%} {m['n']:>5}")
+    for kind, per_mode in summary.get("held_out", {}).items():
+        print(f"  held out: {kind:<12} " + "  ".join(f"{m} {v['accuracy']:.0%}" for m, v in per_mode.items()))
+    return {"summary": summary}
+
+
 COMMANDS = {"teach": cmd_teach, "ask": cmd_ask, "chat": cmd_chat, "list": cmd_list, "forget": cmd_forget,
-            "export": cmd_export, "eval": cmd_eval, "watch": cmd_watch}
+            "export": cmd_export, "eval": cmd_eval, "eval-skills": cmd_eval_skills, "watch": cmd_watch}
 
 
 def main(argv: list[str] | None = None) -> int:

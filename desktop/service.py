@@ -288,6 +288,37 @@ class Lorafy:
             for key in taught:
                 self.forget(key)
 
+    @contextmanager
+    def skill_evaluating(self, max_tokens: int) -> Iterator[tuple[Callable, Callable]]:
+        """(teach, answer) callables for engine.evaluate_skills.run_skill_eval on the user's path.
+
+        Modes: the instruction as the system prompt (``in_prompt``), worked examples before the
+        input (``few_shot``), or no instruction at all (base, adapter, shuffled). Skills taught
+        for the evaluation are forgotten on exit.
+        """
+        taught: list[str] = []
+
+        def teach(description: str) -> str:
+            taught.append(self.teach_text(description, name=f"eval-skill-{len(taught)}", kind="skill", source="eval").id)
+            return taught[-1]
+
+        def answer(mode: str, question: str, context: str | None, key: str | None) -> str:
+            if mode == "in_prompt":
+                messages = [{"role": "system", "content": context}, {"role": "user", "content": question}]
+            elif mode == "few_shot":
+                messages = [{"role": "user", "content": f"{context}\n\nInput: {question}\nOutput:"}]
+            else:
+                messages = [{"role": "user", "content": question}]
+            pieces = self.generate(self.chat_prompt(messages), [key] if key else [], max_tokens=max_tokens)
+            return "".join(pieces).strip()
+
+        try:
+            yield teach, answer
+        finally:
+            self.activate([])
+            for key in taught:
+                self.forget(key)
+
     def close(self) -> None:
         if "runtime" in self.__dict__:
             self.runtime.close()

@@ -20,7 +20,8 @@ NOTES = "Lindqvist Bakery opened on Harbour Street in 1998. Its owner, Petra Lin
 LONG = " ".join(f"Shelf {i} of the archive holds the letters of year {1900 + i}." for i in range(30))  # > 64 tokens
 NOTES_NAME = "bakery 2023/24"  # a slash: exports must still land inside --out
 SKILL = "Always answer in upper case."
-SHARED_SAMPLE = Path(__file__).resolve().parents[3] / "shared/examples/eval_sample.jsonl"
+REPO = Path(__file__).resolve().parents[2]
+SHARED_SAMPLE = REPO.parent / "shared/examples/eval_sample.jsonl"
 EVAL_RECORDS = [
     {"id": "bakery", "document": "Lindqvist Bakery is owned by Petra Lindqvist.",
      "questions": [{"question": "Who owns Lindqvist Bakery?", "answers": ["Petra Lindqvist", "Petra"]}]},
@@ -196,3 +197,17 @@ def test_bad_base_path_exits_2_naming_the_file(make, capsys, tmp_path):
     out, err = capsys.readouterr()
     assert rc == 2 and out == ""
     assert str(base) in err and err.startswith("lorafy: ")
+
+
+def test_eval_skills_scores_modes_and_forgets_its_skills(common, capsys, tmp_path):
+    """`lorafy eval-skills` runs every mode through the checkers and leaves the library as it was."""
+    home = tmp_path / "home"
+    rc, out, _ = lorafy(capsys, home, common, "eval-skills", str(REPO / "bench/data/skills_test.jsonl"), "--limit", "2",
+                        "--modes", "base,in_prompt,adapter,shuffled", "--max-tokens", "4", "--json", str(tmp_path / "s.json"),
+                        "--plot", str(tmp_path / "s.png"))
+    assert rc == 0
+    report = json.loads((tmp_path / "s.json").read_text())
+    assert set(report["summary"]["modes"]) == {"base", "in_prompt", "adapter", "shuffled"}
+    assert all(m["n"] == 10 for m in report["summary"]["modes"].values())  # 2 records x 5 inputs
+    assert (tmp_path / "s.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert Library(home).items() == []
