@@ -11,6 +11,7 @@ The tray app, ``lorafy watch`` and ``lorafy teach FILE`` all use this class.
 """
 from __future__ import annotations
 
+import errno
 import fnmatch
 import hashlib
 import logging
@@ -114,6 +115,13 @@ def _within(path: bytes, root: bytes) -> bool:
     return path == root or path.startswith(root.rstrip(b"/") + b"/")
 
 
+def failure_reason(e: Exception) -> str:
+    """A teach error as a per-file reason: a full disk says so in words, anything else names the exception."""
+    if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+        return "the disk is full (no space left to write the adapter); free some space, then teach the file again"
+    return f"{type(e).__name__}: {e}"
+
+
 class InlineOwner:
     """A stand-in for desktop.owner.ModelOwner that runs calls on the caller's thread (CLI one-shot runs)."""
 
@@ -149,6 +157,7 @@ class Indexer:
         self._current: str | None = None
         self._progress: tuple[int, int] | None = None
         self.recovered = None  # desktop.library.Recovery once this indexer ran start-up recovery
+        self._sweep_orphans = False  # after recovery: forget items a crash left unreferenced (edit committed, old kept)
 
     # -- control -------------------------------------------------------------------------------------
     @property
@@ -214,6 +223,7 @@ class Indexer:
     def run_once(self, timeout: float | None = None) -> IndexerStatus:
         """Scan the roots, teach everything new or changed, drop what was deleted, then return (no thread)."""
         self._recover()
+        self._forget_crash_orphans()
         self._rescan()
         self._drain(None, timeout)
         self._purge_missing(grace_s=0.0)
@@ -270,6 +280,7 @@ class Indexer:
             self._wake.clear()
 
     def _step(self) -> None:
+        self._forget_crash_orphans()
         now = time.monotonic()
         if now >= self._next_rescan:
             self._rescan()
@@ -283,6 +294,14 @@ class Indexer:
     def _recover(self) -> None:
         if self.recovered is None and self.library.try_lock():
             self.recovered = self.library.recover(self.cfg.recover_min_age_s)
+            self._sweep_orphans = True
+
+    def _forget_crash_orphans(self) -> None:
+        """Once after recovery: a crash between committing an edit's new item and forgetting the old one leaves the old
+        item unreferenced; nothing else would forget it until the next commit."""
+        if self._sweep_orphans:
+            self._sweep_orphans = False
+            self._forget_orphans()
 
     # -- looking at paths ----------------------------------------------------------------------------------
     def _root_of(self, path: bytes) -> bytes | None:
@@ -497,11 +516,14 @@ class Indexer:
             return self._refuse(job, str(e))
         except Exception as e:
             log.exception("teaching %s failed", display_path(job.path))
-            retry = self.queue.fail(job, f"{type(e).__name__}: {e}", self.cfg.max_attempts)
-            self._emit("failed", job.path, reason=f"{e}" + (" (will retry)" if retry else ""))
+            reason = failure_reason(e)
+            retry = self.queue.fail(job, reason, self.cfg.max_attempts)
+            self._emit("failed", job.path, reason=reason + (" (will retry)" if retry else ""))
             return
         self._emit("indexed", job.path, item_id=item.id)
         self._forget_orphans(replaced_by=item.id)
+        if not os.path.lexists(job.path):  # deleted while it was parsed or taught: its grace period starts now
+            self.hint(job.path, 0.0)
 
     def _refuse(self, job: Job, reason: str) -> None:
         self.queue.refuse(job, reason)

@@ -41,3 +41,35 @@ class FakeService:
 
     def close(self) -> None:
         pass
+
+
+def inline_parse(data: bytes, name: str, limits):
+    """desktop.ingest.sandbox.parse_in_sandbox without the child process (for loops where spawning dominates)."""
+    from desktop.ingest.parsers import parse_bytes
+
+    return parse_bytes(data, name, limits)
+
+
+def temp_files(home: Path) -> list[str]:
+    """Lorafy temp files (``.<name>.tmp``) left under the home or its adapters folder."""
+    return sorted(p.name for d in (home, home / "adapters") for p in d.iterdir() if p.name.endswith(".tmp"))
+
+
+def check_library(lib: Library) -> None:
+    """The library's invariants: every listed adapter exists, validates (engine.adapter_file) and matches its recorded
+    sha256 and content name; adapters/ holds nothing else; the database passes ``PRAGMA integrity_check``."""
+    from desktop.db import connection
+    from desktop.library import sha256_file
+    from engine.adapter_file import validate_adapter_file
+
+    items = lib.items()
+    with connection(lib.db_path) as con:
+        rows = {r["file"]: r["sha256"] for r in con.execute("SELECT file, sha256 FROM adapters")}
+        integrity = "; ".join(r[0] for r in con.execute("PRAGMA integrity_check"))
+    assert integrity == "ok", integrity
+    for item in items:
+        assert item.adapter in rows, f"item {item.id} lists an unrecorded adapter {item.adapter}"
+        validate_adapter_file(lib.adapter_path(item), None)
+    for file, sha in rows.items():
+        assert file == f"{sha}.gguf" and sha256_file(lib.adapters_dir / file) == sha, file
+    assert sorted(p.name for p in lib.adapters_dir.iterdir()) == sorted({i.adapter for i in items})
