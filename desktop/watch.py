@@ -106,8 +106,13 @@ def pipeline_id(svc: Any) -> str:
 
 
 def _hash(path: bytes, limit: int) -> tuple[bytes, str]:
+    """The file's bytes (at most ``limit + 1``: more means over the cap) and their sha256.
+
+    The read is sized by the file, not the cap: ``read(limit + 1)`` would allocate the whole cap (64 MiB) for every
+    small file. A file that grows meanwhile comes back short; callers compare with a later stat and look again.
+    """
     with open(path, "rb") as f:
-        data = f.read(limit + 1)
+        data = f.read(min(limit, os.fstat(f.fileno()).st_size) + 1)
     return data, hashlib.sha256(data).hexdigest()
 
 
@@ -281,11 +286,11 @@ class Indexer:
 
     def _step(self) -> None:
         self._forget_crash_orphans()
+        self._ensure_observer()  # before the rescan: a file written between the two is then seen by one of them
         now = time.monotonic()
         if now >= self._next_rescan:
             self._rescan()
             self._next_rescan = now + self.cfg.rescan_s
-        self._ensure_observer()
         self._look_due(now)
         self._purge_missing(self.cfg.grace_s)
         while not self._stop.is_set() and not self._paused.is_set() and self._work_one(None):
@@ -441,8 +446,11 @@ class Indexer:
                         self._emit("missing", doc.path)
 
     def _purge_missing(self, grace_s: float) -> None:
+        due = self.queue.missing_due(grace_s)
+        if not due or self._new_paths_pending():
+            return
         gone = []
-        for doc in self.queue.missing_due(grace_s):
+        for doc in due:
             if doc.root is not None and not os.path.isdir(doc.root):
                 continue  # offline root: keep everything
             if os.path.lexists(doc.path):
@@ -452,6 +460,13 @@ class Indexer:
         if gone:
             self.queue.delete_documents(gone)
             self._forget_orphans()
+
+    def _new_paths_pending(self) -> bool:
+        """Is a path the indexer has not recorded yet waiting to be looked at? It may be where a missing file was
+        renamed to: purging first would forget the item and teach the same content again."""
+        with self._lock:
+            pending = list(self._hints)
+        return any(self.queue.document(p) is None for p in {*pending, *self._settling})
 
     def _forget_orphans(self, replaced_by: str | None = None) -> list[str]:
         forgotten = []
@@ -531,7 +546,7 @@ class Indexer:
 
     # -- watchdog ------------------------------------------------------------------------------------------------
     def _ensure_observer(self) -> None:
-        online = tuple(r for r in self.roots if self._online.get(r))
+        online = tuple(r for r in self.roots if self._is_online(r))
         if self._observer is not None and self._observer.is_alive() and online == self._observed:
             return
         if self._observer is not None:
