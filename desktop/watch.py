@@ -465,8 +465,8 @@ class Indexer:
         """Is a path the indexer has not recorded yet waiting to be looked at? It may be where a missing file was
         renamed to: purging first would forget the item and teach the same content again."""
         with self._lock:
-            pending = list(self._hints)
-        return any(self.queue.document(p) is None for p in {*pending, *self._settling})
+            pending = list(self._hints)  # a settling path always has its next look here too
+        return any(self.queue.document(p) is None for p in pending)
 
     def _forget_orphans(self, replaced_by: str | None = None) -> list[str]:
         forgotten = []

@@ -1,4 +1,4 @@
-"""A model-free stand-in for desktop.service.Lorafy: real library commits of seeded random adapters on the tiny base."""
+"""Ingestion test helpers: a model-free stand-in for desktop.service.Lorafy (real library commits of seeded random adapters on the tiny base) and library invariant checks."""
 from __future__ import annotations
 
 import hashlib
