@@ -1,4 +1,7 @@
-"""Ingestion test helpers: a model-free stand-in for desktop.service.Lorafy (real library commits of seeded random adapters on the tiny base) and library invariant checks."""
+"""Ingestion test helpers: a model-free stand-in for desktop.service.Lorafy, and the library's invariants.
+
+The stand-in makes real library commits of seeded random adapters on the tiny base.
+"""
 from __future__ import annotations
 
 import hashlib

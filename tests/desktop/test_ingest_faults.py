@@ -87,6 +87,26 @@ def _check_settled(svc: FakeService, ix: Indexer, contents: dict[str, str]) -> N
     assert temp_files(svc.library.home) == []
 
 
+def _restart_and_check(home: Path, docs: Path, spec, make_adapter, contents: dict[str, str]) -> int:
+    """Restart after a (possible) kill: recover, finish the work, check; return how many jobs the kill interrupted."""
+    lib_before = FakeService(home, spec, make_adapter).library
+    with connection(lib_before.db_path) as con:
+        interrupted = con.execute("SELECT COUNT(*) FROM jobs WHERE state = 'running'").fetchone()[0]
+    done_before = commits(lib_before)
+    svc = FakeService(home, spec, make_adapter)
+    ix = Indexer(InlineOwner(svc), [docs], FAST, pipeline="test")
+    ix.run_once()
+    assert ix.recovered is not None and ix.recovered.quick_check == "ok"
+    ix.library.unlock()
+    _check_settled(svc, ix, contents)
+    done = commits(svc.library)
+    assert all(n == 1 for n in done.values()), "a content was committed twice"
+    # the restart taught exactly what the killed process had not committed, once each
+    assert Counter(sha(t) for t in svc.taught) == done - done_before
+    assert {sha(t) for t in contents.values()} <= set(done)
+    return interrupted
+
+
 def test_sigkill_at_random_points_then_restart(tmp_path, tiny_spec, make_adapter, commit_log):
     """Kill a teaching process at a random moment, restart, check the invariants; KILL_ITERATIONS times."""
     rng = random.Random(1234)
@@ -121,22 +141,7 @@ def test_sigkill_at_random_points_then_restart(tmp_path, tiny_spec, make_adapter
             assert child.exitcode == 0
             took = time.monotonic() - t0
             estimate = took if it == 1 else (0.8 * estimate + 0.2 * took if it > 1 else estimate)
-        lib_before = FakeService(home, tiny_spec, make_adapter).library
-        with connection(lib_before.db_path) as con:
-            interrupted_jobs += con.execute("SELECT COUNT(*) FROM jobs WHERE state = 'running'").fetchone()[0]
-        done_before = commits(lib_before)
-
-        svc = FakeService(home, tiny_spec, make_adapter)  # the restart: recovery, then finish the work
-        ix = Indexer(InlineOwner(svc), [docs], FAST, pipeline="test")
-        ix.run_once()
-        assert ix.recovered is not None and ix.recovered.quick_check == "ok"
-        ix.library.unlock()
-        _check_settled(svc, ix, contents)
-        done = commits(svc.library)
-        assert all(n == 1 for n in done.values()), f"round {it}: a content was committed twice"
-        # the restart taught exactly what the killed process had not committed, once each
-        assert Counter(sha(t) for t in svc.taught) == done - done_before
-        assert {sha(t) for t in contents.values()} <= set(done)
+        interrupted_jobs += _restart_and_check(home, docs, tiny_spec, make_adapter, contents)
     elapsed = time.monotonic() - t_start
     print(f"{KILL_ITERATIONS} rounds, {killed} killed mid-run, {interrupted_jobs} running jobs interrupted, "
           f"{elapsed:.1f} s; calibrated run {estimate * 1000:.0f} ms")

@@ -19,7 +19,9 @@ from ingest_fakes import FakeService, check_library, inline_parse
 
 N_DROP, N_RENAME = 200, 100
 FILE_BYTES = 4096
-PEAK_BOUND = 12 << 20  # tracemalloc peak, all threads, while 200 files are taught: ~2 MiB alone, ~5 MiB under pytest (log capture); reading with a 64 MiB buffer per file made it 64+ MiB
+# tracemalloc peak (all threads) while 200 files are taught: ~2 MiB alone, ~5 MiB under pytest (log capture);
+# reading each file with a cap-sized (64 MiB) buffer, as the indexer once did, made it 64+ MiB
+PEAK_BOUND = 12 << 20
 LIVE = WatchConfig(debounce_s=0.2, settle_s=0.1, grace_s=0.5, rescan_s=60, poll_s=0.05, recover_min_age_s=0)
 
 
