@@ -20,6 +20,7 @@ SETS = {
     "needle_256_10.jsonl": lambda: needle_set(256, n_per_depth=1, seed=9, split="test"),
     "facts_test_50.jsonl": lambda: facts_set(50, seed=10, split="test", cfg=FactsConfig(max_tokens=400)),  # many docs: auto choice
     "skills_test.jsonl": lambda: skills_eval_set(seed=11, split="test"),
+    "skills_test_small.jsonl": lambda: skills_eval_set(seed=15, split="test", n_desc_tasks=14, descs_per_task=1, n_inputs=3),
     # needle in a haystack, 10 depths each (approx_tokens: ~4 characters a token)
     "needle_256_50.jsonl": lambda: needle_set(256, n_per_depth=5, seed=12, split="test"),
     "needle_1k_20.jsonl": lambda: needle_set(1024, n_per_depth=2, seed=13, split="test"),
