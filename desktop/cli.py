@@ -355,22 +355,23 @@ def cmd_serve(args) -> int:
 def cmd_demo(svc_args, args) -> dict:
     from engine.data.records import read_jsonl
 
-    rec = read_jsonl(Path(str(files("engine").joinpath("samples/demo.jsonl"))))[0]
+    records = read_jsonl(Path(str(files("engine").joinpath("samples/demo.jsonl"))))
     with tempfile.TemporaryDirectory(prefix="lorafy-demo-") as tmp, service(args, home=Path(tmp)) as svc:
         print(f"base: {svc.spec.name} ({svc.spec.path.name})")
-        print(f"document ({len(svc.tokenize(rec.document))} tokens): {rec.document[:110]}...")
         svc.load()
-        t0 = time.perf_counter()
-        item = svc.teach_text(rec.document, "demo")
-        print(f"taught in {time.perf_counter() - t0:.2f} s -> adapter rank {svc.hypernet.rank * item.chunks + int(svc.hypernet.config['hypernet']['bias_rank'])}, "
-              f"{svc.library.adapter_path(item).stat().st_size / 1e6:.1f} MB; hypernetwork: {svc.hypernet.config.get('card', 'see engine/weights')}\n")
-        rows = []
-        for qa in rec.questions:
-            for mode, kw in (("no adapter", {}), ("in prompt", {"context": rec.document}), ("adapter", {"use": [item.id]})):
-                ans = svc.ask(qa.question, max_tokens=args.max_tokens, **kw)
-                ok = any(a.lower() in ans.text.lower() for a in qa.answers)
-                rows.append((qa.question, mode, ans, ok))
-        print_demo_table(rows)
+        for rec in records:  # a fact document, then a needle in a haystack (held-out samples)
+            print(f"\ndocument {rec.id} ({len(svc.tokenize(rec.document))} tokens): {rec.document[:110]}...")
+            t0 = time.perf_counter()
+            item = svc.teach_text(rec.document, rec.id)
+            print(f"taught in {time.perf_counter() - t0:.2f} s -> adapter rank {svc.hypernet.rank * item.chunks + int(svc.hypernet.config['hypernet']['bias_rank'])}, "
+                  f"{svc.library.adapter_path(item).stat().st_size / 1e6:.1f} MB\n")
+            rows = []
+            for qa in rec.questions:
+                for mode, kw in (("no adapter", {}), ("in prompt", {"context": rec.document}), ("adapter", {"use": [item.id]})):
+                    ans = svc.ask(qa.question, max_tokens=args.max_tokens, **kw)
+                    ok = any(a.lower() in ans.text.lower() for a in qa.answers)
+                    rows.append((qa.question, mode, ans, ok))
+            print_demo_table(rows)
     return {}
 
 

@@ -202,12 +202,12 @@ def test_bad_base_path_exits_2_naming_the_file(make, capsys, tmp_path):
 def test_eval_skills_scores_modes_and_forgets_its_skills(common, capsys, tmp_path):
     """`lorafy eval-skills` runs every mode through the checkers and leaves the library as it was."""
     home = tmp_path / "home"
-    rc, out, _ = lorafy(capsys, home, common, "eval-skills", str(REPO / "bench/data/skills_test.jsonl"), "--limit", "2",
+    rc, out, _ = lorafy(capsys, home, common, "eval-skills", str(REPO / "bench/data/skills_test.jsonl"), "--limit", "3",
                         "--modes", "base,in_prompt,adapter,shuffled", "--max-tokens", "4", "--json", str(tmp_path / "s.json"),
                         "--plot", str(tmp_path / "s.png"))
     assert rc == 0
     report = json.loads((tmp_path / "s.json").read_text())
     assert set(report["summary"]["modes"]) == {"base", "in_prompt", "adapter", "shuffled"}
-    assert all(m["n"] == 10 for m in report["summary"]["modes"].values())  # 2 records x 5 inputs
+    assert all(m["n"] == 15 for m in report["summary"]["modes"].values())  # 3 records (two families) x 5 inputs
     assert (tmp_path / "s.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert Library(home).items() == []
