@@ -295,6 +295,12 @@ def cmd_list(svc, args) -> dict:
     return {"items": [item_row(i) for i in items]}
 
 
+def eval_meta(svc, args, n_records: int, t0: float) -> dict:
+    """What an evaluation report records about its run (data set, base, hypernetwork, time)."""
+    return {"dataset": args.dataset.name, "records": n_records, "base": svc.spec.name,
+            "hypernet": str(svc.hypernet.bundle.name), "seconds": round(time.time() - t0, 1), "max_tokens": args.max_tokens}
+
+
 def cmd_eval(svc, args) -> dict:
     from engine.data.records import read_jsonl
     from engine.evaluate import parse_modes, plot, report, run_eval, summarise
@@ -310,8 +316,7 @@ def cmd_eval(svc, args) -> dict:
         rows = run_eval(records, modes, teach, answer, on_row=lambda r: bar.update(1), fits_context=fits)
     bar.close()
     summary = summarise(rows)
-    meta = {"dataset": args.dataset.name, "records": len(records), "base": svc.spec.name,
-            "hypernet": str(svc.hypernet.bundle.name), "seconds": round(time.time() - t0, 1), "max_tokens": args.max_tokens}
+    meta = eval_meta(svc, args, len(records), t0)
     if choices:
         meta["auto_choice"] = {"k": svc.cfg.retrieval.k, "right_memory_chosen": sum(r in c for r, c in choices) / len(choices),
                                "right_memory_first": sum(bool(c) and c[0] == r for r, c in choices) / len(choices),
@@ -438,8 +443,7 @@ def cmd_eval_skills(svc, args) -> dict:
         rows = run_skill_eval(records, modes, teach, answer, on_row=lambda r: bar.update(1))
     bar.close()
     summary = summarise(rows)
-    meta = {"dataset": args.dataset.name, "records": len(records), "base": svc.spec.name,
-            "hypernet": str(svc.hypernet.bundle.name), "seconds": round(time.time() - t0, 1), "max_tokens": args.max_tokens}
+    meta = eval_meta(svc, args, len(records), t0)
     if args.json_out:
         args.json_out.write_text(json.dumps(report(rows, meta), indent=1) + "\n")
     if args.plot:

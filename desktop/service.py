@@ -281,12 +281,8 @@ class Lorafy:
         def fits(document: str, question: str) -> bool:
             return len(self.tokenize(self.prompt(question, document))) <= window
 
-        try:
+        with self._forgetting(taught):
             yield teach, answer, fits
-        finally:
-            self.activate([])
-            for key in taught:
-                self.forget(key)
 
     @contextmanager
     def skill_evaluating(self, max_tokens: int) -> Iterator[tuple[Callable, Callable]]:
@@ -312,8 +308,14 @@ class Lorafy:
             pieces = self.generate(self.chat_prompt(messages), [key] if key else [], max_tokens=max_tokens)
             return "".join(pieces).strip()
 
-        try:
+        with self._forgetting(taught):
             yield teach, answer
+
+    @contextmanager
+    def _forgetting(self, taught: list[str]) -> Iterator[None]:
+        """On exit, deactivate all adapters and forget the items whose ids ``taught`` holds by then."""
+        try:
+            yield
         finally:
             self.activate([])
             for key in taught:

@@ -43,11 +43,12 @@ class Row:
     seconds: float
 
 
-def parse_modes(text: str) -> tuple[str, ...]:
+def parse_modes(text: str, valid: Sequence[str] = MODES + TEACH_FIRST) -> tuple[str, ...]:
+    """Comma-separated modes -> tuple; ValueError naming the ``valid`` ones."""
     modes = tuple(m.strip() for m in text.split(",") if m.strip())
-    bad = [m for m in modes if m not in MODES + TEACH_FIRST]
+    bad = [m for m in modes if m not in valid]
     if bad or not modes:
-        raise ValueError(f"unknown mode(s) {bad}; choose from {', '.join(MODES + TEACH_FIRST)}")
+        raise ValueError(f"unknown mode(s) {bad}; choose from {', '.join(valid)}")
     return modes
 
 

@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
+from engine import evaluate
 from engine.data.records import TokenCounter, approx_tokens
 from engine.data.skills import NOOP_KIND, few_shot_examples, get_task, held_out_kind, task_of, words
 
@@ -60,12 +61,8 @@ class SkillRow:
 
 
 def parse_modes(text: str) -> tuple[str, ...]:
-    """Comma-separated modes -> tuple; ValueError naming the valid ones."""
-    modes = tuple(m.strip() for m in text.split(",") if m.strip())
-    bad = [m for m in modes if m not in MODES]
-    if bad or not modes:
-        raise ValueError(f"unknown mode(s) {bad}; choose from {', '.join(MODES)}")
-    return modes
+    """Comma-separated skill-eval modes -> tuple; ValueError naming the valid ones."""
+    return evaluate.parse_modes(text, MODES)
 
 
 def few_shot_context(task_id: str, question: str, shots: int = 3, seed: str = "") -> str:
