@@ -8,6 +8,7 @@ from typing import Sequence
 import torch
 
 from engine.data.records import Record
+from engine.data.skills import NOOP_KIND
 from engine.prompts import PromptFormat, Tokenize, split_ids, wrapper_ids
 
 
@@ -46,6 +47,7 @@ class Batch:
     q_of_pos: torch.Tensor  # (P,) question index
     doc_of_q: torch.Tensor  # (Q,) document index
     kl_mask: torch.Tensor  # (P,) bool: distil from the teacher at this position
+    ce_mask: torch.Tensor  # (P,) bool: cross-entropy on the target here (off for no-op skills: distil only)
 
     def to(self, device: torch.device | str, non_blocking: bool = False) -> "Batch":
         return Batch(**{k: v.to(device, non_blocking=non_blocking) if isinstance(v, torch.Tensor) else v
@@ -84,7 +86,7 @@ def build_batch(records: Sequence[Record], fmt: PromptFormat, tokenize: Tokenize
                 rng: random.Random, distil: bool = True) -> Batch:
     """Tokenize, chunk and pad ``records``; sample up to ``questions_per_doc`` questions of each."""
     pre, suf = wrapper_ids(fmt, tokenize)
-    chunks, n_chunks, s_rows_ids, t_rows_ids, answers, doc_of_q, kl_q = [], [], [], [], [], [], []
+    chunks, n_chunks, s_rows_ids, t_rows_ids, answers, doc_of_q, kl_q, ce_q = [], [], [], [], [], [], [], []
     for d, rec in enumerate(records):
         pieces = random_chunks(tokenize(rec.document), cfg, rng)
         chunks += [pre + p + suf for p in pieces]
@@ -95,17 +97,21 @@ def build_batch(records: Sequence[Record], fmt: PromptFormat, tokenize: Tokenize
             t_rows_ids.append(tokenize(fmt.in_context(rec.document, qa.question)))
             answers.append(tokenize(qa.target + cfg.answer_suffix))
             doc_of_q.append(d)
-            kl_q.append(distil and rec.kind == "facts")  # needles and skills: cross-entropy on the target only
+            # facts: KL + CE; needles and skills: CE on the target only; no-op skills: KL to the base
+            # (the teacher sees the irrelevant instruction in its prompt), their stand-in target is not trained
+            kl_q.append(distil and rec.kind in ("facts", NOOP_KIND))
+            ce_q.append(not (distil and rec.kind == NOOP_KIND))
     s_full = [p + a for p, a in zip(s_rows_ids, answers)]
     t_full = [p + a for p, a in zip(t_rows_ids, answers)]
-    s_rows, s_cols, t_rows, t_cols, targets, q_of_pos, kl = [], [], [], [], [], [], []
+    s_rows, s_cols, t_rows, t_cols, targets, q_of_pos, kl, ce = [], [], [], [], [], [], [], []
     for q, (sp, tp, ans) in enumerate(zip(s_rows_ids, t_rows_ids, answers)):
         for j, tok in enumerate(ans):
             s_rows.append(q); s_cols.append(len(sp) + j - 1)
             t_rows.append(q); t_cols.append(len(tp) + j - 1)
-            targets.append(tok); q_of_pos.append(q); kl.append(kl_q[q])
+            targets.append(tok); q_of_pos.append(q); kl.append(kl_q[q]); ce.append(ce_q[q])
     chunk_ids, chunk_mask = pad(chunks, cfg.pad_id)
     as_long = lambda xs: torch.tensor(xs, dtype=torch.long)  # noqa: E731
     return Batch(chunk_ids, chunk_mask, n_chunks, pad(s_full, cfg.pad_id)[0], pad(t_full, cfg.pad_id)[0],
                  as_long(s_rows), as_long(s_cols), as_long(t_rows), as_long(t_cols), as_long(targets),
-                 as_long(q_of_pos), as_long(doc_of_q), torch.tensor(kl, dtype=torch.bool))
+                 as_long(q_of_pos), as_long(doc_of_q), torch.tensor(kl, dtype=torch.bool),
+                 torch.tensor(ce, dtype=torch.bool))

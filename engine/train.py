@@ -24,7 +24,8 @@ import torch.distributed as dist
 
 from engine.base import BaseSpec, load_base
 from engine.batches import Batch, BatchConfig, build_batch
-from engine.checkpoint import CheckpointError, load_hypernet, load_training, save_hypernet, save_training
+from engine.checkpoint import (CheckpointError, load_hypernet, load_training, read_config, save_hypernet,
+                               save_training)
 from engine.d2l import encode, make_lora
 from engine.data.facts import FactsConfig, make_document
 from engine.data.needle import NeedleConfig, make_needle
@@ -118,7 +119,7 @@ def compute_loss(base: Llama, hypernet: Hypernet, batch: Batch, cfg: TrainConfig
     h_s = base(batch.student_ids, lora=rows)  # (Q, Ts, d)
     s_logits = base.logits(h_s[batch.s_rows, batch.s_cols])  # (P, V)
     ce = cross_entropy(s_logits, batch.targets)
-    per_tok = cfg.ce_weight * ce
+    per_tok = cfg.ce_weight * ce * batch.ce_mask
     kl = torch.zeros_like(ce)
     if cfg.kl_weight > 0 and bool(batch.kl_mask.any()):
         with torch.no_grad():
@@ -268,16 +269,18 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
     model = torch.nn.parallel.DistributedDataParallel(hypernet) if world > 1 else hypernet
     metrics = MetricsLog(out / "metrics.jsonl", rank == 0)
     count_tokens = lambda s: len(tokenize(s))  # noqa: E731
-    val = sample_records(replace(cfg, needle_frac=0.0, skill_frac=0.0), random.Random(99), cfg.eval_docs, "val", count_tokens)
+    # held-out facts always come from the default document shape, whatever curriculum ``cfg.facts`` sets
+    val = sample_records(replace(cfg, needle_frac=0.0, skill_frac=0.0, facts={}), random.Random(99), cfg.eval_docs, "val", count_tokens)
     val_needle = sample_records(replace(cfg, needle_frac=1.0, skill_frac=0.0), random.Random(98), cfg.eval_docs, "val", count_tokens)
-    val_skill = (sample_records(replace(cfg, needle_frac=0.0, skill_frac=1.0), random.Random(97), cfg.eval_docs, "val", count_tokens)
+    val_skill = (sample_records(replace(cfg, needle_frac=0.0, skill_frac=1.0, skills={**cfg.skills, "noop_frac": 0.0}),
+                                random.Random(97), cfg.eval_docs, "val", count_tokens)
                  if cfg.skill_frac > 0 else [])
     autocast = (torch.autocast(device_type="cuda", dtype=torch.bfloat16) if dtype == torch.bfloat16
                 else contextlib.nullcontext())
     if rank == 0:
         log.info("hypernet %d params; resuming at step %d", count_parameters(hypernet), step)
     last: dict = {}
-    best = math.inf  # lowest summed held-out adapter CE; that hypernetwork is kept in out/best
+    best = best_score(out / "best")  # lowest summed held-out adapter CE so far (also over earlier chunks of the run)
     t_log = time.time()
     loader = iter(batch_loader(StepBatches(cfg, fmt, tokenize, bcfg, step, rank, world), cfg.workers))
     while step < cfg.steps and (time.time() - t_start) / 60 < cfg.max_minutes:
@@ -305,7 +308,7 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
                     ev |= {f"skill_{k}": v for k, v in evaluate(base, hypernet, val_skill, fmt, tokenize, bcfg, device).items()}
             metrics.write({"step": step, "eval": ev})
             log.info("eval %s", ev)
-            score = sum(v for k, v in ev.items() if k.endswith("adapter_ce"))
+            score = held_out_score(ev)
             if score < best:
                 best = score
                 save_hypernet(out / "best", hypernet, spec.sha256, dtype=torch.float16, extra={"step": step, "eval": ev})
@@ -322,6 +325,19 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
         dist.barrier()
         dist.destroy_process_group()
     return {"step": step, **last}
+
+
+def held_out_score(ev: dict) -> float:
+    """What "best" means: the summed held-out CE of the adapters over all kinds (lower is better)."""
+    return sum(v for k, v in ev.items() if k.endswith("adapter_ce"))
+
+
+def best_score(dir: Path) -> float:
+    """The score of the hypernetwork kept in ``dir`` by an earlier chunk of this run; inf when there is none."""
+    try:
+        return held_out_score(read_config(dir)["eval"])
+    except (CheckpointError, KeyError):
+        return math.inf
 
 
 def warm_start(hypernet: Hypernet, source: Path, base_sha256: str) -> None:

@@ -91,16 +91,18 @@ def test_mixture_has_skills_and_only_facts_are_distilled():
     from engine.prompts import PromptFormat
     from engine.train import TrainConfig, sample_records
 
-    cfg = TrainConfig(out_dir="unused", needle_frac=0.3, skill_frac=0.4)
+    cfg = TrainConfig(out_dir="unused", needle_frac=0.3, skill_frac=0.4, skills={"noop_frac": 0.4})
     recs = sample_records(cfg, _random.Random(0), 60, "train", approx_tokens)
-    kinds = {k: sum(r.kind == k for r in recs) for k in ("facts", "needle", "skill")}
+    kinds = {k: sum(r.kind == k for r in recs) for k in ("facts", "needle", "skill", "skill_noop")}
     assert all(kinds.values()) and sum(kinds.values()) == 60, kinds
     fmt = PromptFormat("{% for m in messages %}<|{{ m.role }}|>{{ m.content }}\n{% endfor %}"
                        "{% if add_generation_prompt %}<|assistant|>{% endif %}")
     tok = lambda s: [ord(c) % 500 for c in s]  # noqa: E731
-    batch = build_batch(recs[:12], fmt, tok, BatchConfig(min_chunk_tokens=5, questions_per_doc=2), _random.Random(1))
+    batch = build_batch(recs[:24], fmt, tok, BatchConfig(min_chunk_tokens=5, questions_per_doc=2), _random.Random(1))
     doc_kind = [recs[int(d)].kind for d in batch.doc_of_q]
-    want = torch.tensor([doc_kind[q] == "facts" for q in batch.q_of_pos.tolist()])
-    assert torch.equal(batch.kl_mask, want)
+    kind_of_pos = [doc_kind[q] for q in batch.q_of_pos.tolist()]
+    assert {"facts", "needle", "skill", "skill_noop"} <= set(kind_of_pos)
+    assert torch.equal(batch.kl_mask, torch.tensor([k in ("facts", "skill_noop") for k in kind_of_pos]))
+    assert torch.equal(batch.ce_mask, torch.tensor([k != "skill_noop" for k in kind_of_pos]))
     with pytest.raises(ValueError):
         _replace(cfg, needle_frac=0.7, skill_frac=0.5)
