@@ -19,6 +19,7 @@ class BatchConfig:
     chunk_tokens: int = 512  # longest chunk (content tokens)
     min_chunk_tokens: int = 25
     max_chunks: int = 8  # random 1..max_chunks chunks per document (D2L's curriculum)
+    needle_max_chunks: int | None = None  # needles may be cut finer, so sums of many chunks are trained (None: max_chunks)
     questions_per_doc: int = 4
     pad_id: int = 2
     answer_suffix: str = "<|im_end|>"
@@ -26,8 +27,8 @@ class BatchConfig:
     def __post_init__(self) -> None:
         if not 0 < self.min_chunk_tokens <= self.chunk_tokens:
             raise ValueError("need 0 < min_chunk_tokens <= chunk_tokens")
-        if self.max_chunks < 1 or self.questions_per_doc < 1:
-            raise ValueError("max_chunks and questions_per_doc must be >= 1")
+        if self.max_chunks < 1 or self.questions_per_doc < 1 or (self.needle_max_chunks is not None and self.needle_max_chunks < 1):
+            raise ValueError("max_chunks, needle_max_chunks and questions_per_doc must be >= 1")
 
 
 @dataclass
@@ -54,11 +55,12 @@ class Batch:
                         for k, v in self.__dict__.items()})
 
 
-def random_chunks(ids: list[int], cfg: BatchConfig, rng: random.Random) -> list[list[int]]:
-    """Split a document's content ids into a random number of chunks (each >= min_chunk_tokens)."""
+def random_chunks(ids: list[int], cfg: BatchConfig, rng: random.Random, max_chunks: int | None = None) -> list[list[int]]:
+    """Split a document's content ids into a random number of chunks (each >= min_chunk_tokens, at most
+    ``max_chunks`` unless the length forces more; default ``cfg.max_chunks``)."""
     n = len(ids)
     need = -(-n // cfg.chunk_tokens)  # chunks forced by the length limit
-    most = max(need, min(cfg.max_chunks, n // cfg.min_chunk_tokens))
+    most = max(need, min(max_chunks or cfg.max_chunks, n // cfg.min_chunk_tokens))
     k = rng.randint(need, max(need, most))
     if k <= 1:
         return split_ids(ids, cfg.chunk_tokens, cfg.min_chunk_tokens)
@@ -83,23 +85,32 @@ def pad(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch
 
 
 def build_batch(records: Sequence[Record], fmt: PromptFormat, tokenize: Tokenize, cfg: BatchConfig,
-                rng: random.Random, distil: bool = True) -> Batch:
-    """Tokenize, chunk and pad ``records``; sample up to ``questions_per_doc`` questions of each."""
+                rng: random.Random, distil: bool = True, all_teacher_rows: bool = True) -> Batch:
+    """Tokenize, chunk and pad ``records``; sample up to ``questions_per_doc`` questions of each.
+
+    ``all_teacher_rows=False`` (training) gives rows that are not distilled the student's prompt as
+    their teacher row: the teacher never reads them, and a long needle would otherwise pad every
+    teacher row of the batch to its length. Evaluation keeps them (the in-context baseline).
+    """
     pre, suf = wrapper_ids(fmt, tokenize)
     chunks, n_chunks, s_rows_ids, t_rows_ids, answers, doc_of_q, kl_q, ce_q = [], [], [], [], [], [], [], []
     for d, rec in enumerate(records):
-        pieces = random_chunks(tokenize(rec.document), cfg, rng)
+        pieces = random_chunks(tokenize(rec.document), cfg, rng, cfg.needle_max_chunks if rec.kind == "needle" else None)
         chunks += [pre + p + suf for p in pieces]
         n_chunks.append(len(pieces))
         qs = list(rec.questions)
         for qa in rng.sample(qs, min(cfg.questions_per_doc, len(qs))):
             s_rows_ids.append(tokenize(fmt.question(qa.question)))
-            t_rows_ids.append(tokenize(fmt.in_context(rec.document, qa.question)))
+            # the teacher reads the document; for a no-op "instruction" it is the plain base (question only),
+            # the answer the adapter should leave unchanged
+            # facts: KL + CE; needles and skills: CE on the target only; no-op skills: KL to the plain base,
+            # their stand-in target is not trained
+            kl = distil and rec.kind in ("facts", NOOP_KIND)
+            plain = rec.kind == NOOP_KIND or not (kl or all_teacher_rows)
+            t_rows_ids.append(s_rows_ids[-1] if plain else tokenize(fmt.in_context(rec.document, qa.question)))
             answers.append(tokenize(qa.target + cfg.answer_suffix))
             doc_of_q.append(d)
-            # facts: KL + CE; needles and skills: CE on the target only; no-op skills: KL to the base
-            # (the teacher sees the irrelevant instruction in its prompt), their stand-in target is not trained
-            kl_q.append(distil and rec.kind in ("facts", NOOP_KIND))
+            kl_q.append(kl)
             ce_q.append(not (distil and rec.kind == NOOP_KIND))
     s_full = [p + a for p, a in zip(s_rows_ids, answers)]
     t_full = [p + a for p, a in zip(t_rows_ids, answers)]

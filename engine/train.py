@@ -192,7 +192,8 @@ class StepBatches(torch.utils.data.Dataset):
         rng = random.Random(self.cfg.seed * 1_000_003 + step * self.world + self.rank)
         count_tokens = lambda s: len(self.tokenize(s))  # noqa: E731
         records = sample_records(self.cfg, rng, self.cfg.batch_docs, "train", count_tokens)
-        return build_batch(records, self.fmt, self.tokenize, self.bcfg, rng, distil=self.cfg.kl_weight > 0)
+        return build_batch(records, self.fmt, self.tokenize, self.bcfg, rng, distil=self.cfg.kl_weight > 0,
+                           all_teacher_rows=False)
 
 
 def batch_loader(data: StepBatches, workers: int) -> torch.utils.data.DataLoader:

@@ -80,7 +80,7 @@ def test_ddp_two_processes_gloo_stay_in_sync(tmp_path, tiny_spec):
     assert len(sums) == 2 and sums[0] == sums[1]
 
 
-def test_mixture_has_skills_and_only_facts_are_distilled():
+def test_mixture_has_skills_and_facts_and_noops_are_distilled():
     import random as _random
     from dataclasses import replace as _replace
 
@@ -104,5 +104,51 @@ def test_mixture_has_skills_and_only_facts_are_distilled():
     assert {"facts", "needle", "skill", "skill_noop"} <= set(kind_of_pos)
     assert torch.equal(batch.kl_mask, torch.tensor([k in ("facts", "skill_noop") for k in kind_of_pos]))
     assert torch.equal(batch.ce_mask, torch.tensor([k != "skill_noop" for k in kind_of_pos]))
+    # a no-op's teacher is the plain base: its row is the student's (question only), a document's teacher reads it
+    for q, d in enumerate(batch.doc_of_q.tolist()):
+        t_cols, s_cols = batch.t_cols[batch.t_rows == q], batch.s_cols[batch.s_rows == q]
+        end = int(s_cols[-1]) + 2  # prompt + answer
+        if recs[d].kind == "skill_noop":
+            assert torch.equal(t_cols, s_cols) and torch.equal(batch.teacher_ids[q, :end], batch.student_ids[q, :end])
+        else:
+            assert bool((t_cols > s_cols).all()), "the teacher's prompt holds the document"
+    # training leaves out the teacher rows nobody distils from (needles, skills): no padding to a long needle
+    lean = build_batch(recs[:24], fmt, tok, BatchConfig(min_chunk_tokens=5, questions_per_doc=2), _random.Random(1),
+                       all_teacher_rows=False)
+    assert torch.equal(lean.student_ids, batch.student_ids) and torch.equal(lean.targets, batch.targets)
+    for q, d in enumerate(lean.doc_of_q.tolist()):
+        reads = bool((lean.t_cols[lean.t_rows == q] > lean.s_cols[lean.s_rows == q]).all())
+        assert reads == (recs[d].kind == "facts"), recs[d].kind
     with pytest.raises(ValueError):
         _replace(cfg, needle_frac=0.7, skill_frac=0.5)
+
+
+def test_needles_can_be_cut_into_more_chunks_than_other_texts():
+    import random as _random
+
+    from engine.batches import BatchConfig, random_chunks
+
+    ids = list(range(2048))
+    cfg = BatchConfig(max_chunks=8, needle_max_chunks=64)
+    rng = _random.Random(0)
+    default = [len(random_chunks(ids, cfg, rng)) for _ in range(200)]
+    fine = [random_chunks(ids, cfg, rng, cfg.needle_max_chunks) for _ in range(200)]
+    assert max(default) == 8 and min(default) >= 4  # 2048 tokens need 4 chunks of <= 512
+    assert max(len(p) for p in fine) > 32
+    for pieces in fine:  # every cut keeps all tokens in order and the size bounds
+        assert [t for p in pieces for t in p] == ids
+        assert all(cfg.min_chunk_tokens <= len(p) <= cfg.chunk_tokens for p in pieces)
+    with pytest.raises(ValueError):
+        BatchConfig(needle_max_chunks=0)
+
+
+@pytest.mark.parametrize("name", ["d2l_smollm2.json", "d2l_smollm2_v7.json", "d2l_tiny.json"])
+def test_shipped_configs_parse(name):
+    from engine.batches import BatchConfig
+    from engine.data.facts import FactsConfig
+    from engine.data.skills import SkillsConfig
+
+    cfg = TrainConfig.from_json(CONFIG.parent / name)
+    BatchConfig(**cfg.batch), FactsConfig(**cfg.facts), SkillsConfig(**cfg.skills)
+    if cfg.init_from:  # a warm start must name something in the repository
+        assert (CONFIG.parents[2] / cfg.init_from / "config.json").is_file()
