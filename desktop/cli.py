@@ -359,6 +359,7 @@ def cmd_serve(args) -> int:
 
 def cmd_demo(svc_args, args) -> dict:
     from engine.data.records import read_jsonl
+    from engine.evaluate import is_correct
 
     records = read_jsonl(Path(str(files("engine").joinpath("samples/demo.jsonl"))))
     with tempfile.TemporaryDirectory(prefix="lorafy-demo-") as tmp, service(args, home=Path(tmp)) as svc:
@@ -374,8 +375,7 @@ def cmd_demo(svc_args, args) -> dict:
             for qa in rec.questions:
                 for mode, kw in (("no adapter", {}), ("in prompt", {"context": rec.document}), ("adapter", {"use": [item.id]})):
                     ans = svc.ask(qa.question, max_tokens=args.max_tokens, **kw)
-                    ok = any(a.lower() in ans.text.lower() for a in qa.answers)
-                    rows.append((qa.question, mode, ans, ok))
+                    rows.append((qa.question, mode, ans, is_correct(ans.text, qa.answers)))
             print_demo_table(rows)
     return {}
 

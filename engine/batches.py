@@ -101,17 +101,17 @@ def build_batch(records: Sequence[Record], fmt: PromptFormat, tokenize: Tokenize
         qs = list(rec.questions)
         for qa in rng.sample(qs, min(cfg.questions_per_doc, len(qs))):
             s_rows_ids.append(tokenize(fmt.question(qa.question)))
-            # the teacher reads the document; for a no-op "instruction" it is the plain base (question only),
-            # the answer the adapter should leave unchanged
-            # facts: KL + CE; needles and skills: CE on the target only; no-op skills: KL to the plain base,
+            # facts: KL from the base reading the document + CE; needles and skills: CE on the target only;
+            # no-op skills: KL from the plain base (question only: the answer the adapter should leave unchanged),
             # their stand-in target is not trained
-            kl = distil and rec.kind in ("facts", NOOP_KIND)
-            plain = rec.kind == NOOP_KIND or not (kl or all_teacher_rows)
+            noop = rec.kind == NOOP_KIND
+            kl = distil and (noop or rec.kind == "facts")
+            plain = noop or not (kl or all_teacher_rows)
             t_rows_ids.append(s_rows_ids[-1] if plain else tokenize(fmt.in_context(rec.document, qa.question)))
             answers.append(tokenize(qa.target + cfg.answer_suffix))
             doc_of_q.append(d)
             kl_q.append(kl)
-            ce_q.append(not (distil and rec.kind == NOOP_KIND))
+            ce_q.append(not (distil and noop))
     s_full = [p + a for p, a in zip(s_rows_ids, answers)]
     t_full = [p + a for p, a in zip(t_rows_ids, answers)]
     s_rows, s_cols, t_rows, t_cols, targets, q_of_pos, kl, ce = [], [], [], [], [], [], [], []

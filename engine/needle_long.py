@@ -25,6 +25,7 @@ from typing import Callable, Sequence
 import torch
 
 from engine.base import load_base
+from engine.batches import pad
 from engine.checkpoint import load_hypernet
 from engine.d2l import make_lora
 from engine.data.needle import needle_set
@@ -77,10 +78,14 @@ def greedy(base: Llama, prompts: Sequence[list[int]], lora: LoraBatch | None, st
     return outs
 
 
-def adapters_for(base: Llama, hypernet, docs: Sequence[list[list[int]]], pad_id: int) -> LoraBatch:
-    """One LoraBatch row per document from its wrapped chunks (encoded in bounded groups, summed by rank concat)."""
-    from engine.batches import pad
+def _sync() -> None:
+    """Wait for queued GPU work, so wall-clock timings cover it."""
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
 
+
+def adapters_for(base: Llama, hypernet, docs: Sequence[list[list[int]]], pad_id: int) -> LoraBatch:
+    """One LoraBatch row per document from its wrapped chunks (their adapters concatenated along the rank)."""
     rows = [c for d in docs for c in d]
     ids, mask = pad(rows, pad_id)
     device = base.tok_emb.weight.device
@@ -94,7 +99,6 @@ def run(cfg: LongNeedleConfig, base: Llama, hypernet, fmt: PromptFormat, tokeniz
     """Accuracy per length for adapter and (where it fits) in-context; teach seconds per 1k tokens."""
     count = lambda s: len(tokenize(s))  # noqa: E731
     chunk_tokens = hypernet.cfg.chunk_tokens
-    question_ids = None
     results = []
     for n_tokens in cfg.lengths:
         records: list[Record] = needle_set(n_tokens, cfg.n_per_depth, cfg.seed, prose=cfg.prose,
@@ -106,10 +110,10 @@ def run(cfg: LongNeedleConfig, base: Llama, hypernet, fmt: PromptFormat, tokeniz
         ok_adapter, teach_s = [], 0.0
         for g in range(0, len(records), per_group):
             group = wrapped[g:g + per_group]
-            torch.cuda.synchronize() if torch.cuda.is_available() else None
+            _sync()
             t0 = time.perf_counter()
             lora = adapters_for(base, hypernet, group, pad_id)
-            torch.cuda.synchronize() if torch.cuda.is_available() else None
+            _sync()
             teach_s += time.perf_counter() - t0
             outs = greedy(base, [question_ids] * len(group), lora, stop, cfg.max_new_tokens, pad_id)
             for rec, out in zip(records[g:g + per_group], outs):
