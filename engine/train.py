@@ -156,7 +156,8 @@ def evaluate(base: Llama, hypernet: Hypernet, records: list[Record], fmt: Prompt
     ``shuffled`` asks each question with the adapter of *another* document: if it
     scores like ``adapter``, the adapters carry no document content (only format).
     """
-    batch = build_batch(records, fmt, tokenize, replace(bcfg, max_chunks=1, questions_per_doc=8), random.Random(1234)).to(device)
+    natural = replace(bcfg, max_chunks=1, needle_max_chunks=None, questions_per_doc=8)  # the runtime's chunks, no random cuts
+    batch = build_batch(records, fmt, tokenize, natural, random.Random(1234)).to(device)
     lora, _, _ = make_lora(base, hypernet, batch.chunk_ids, batch.chunk_mask, batch.n_chunks)
     per_row = LoraBatch(lora.A[batch.doc_of_q], lora.B[batch.doc_of_q], lora.scale)
     other = (batch.doc_of_q + 1) % len(batch.n_chunks)

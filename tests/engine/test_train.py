@@ -152,3 +152,25 @@ def test_shipped_configs_parse(name):
     BatchConfig(**cfg.batch), FactsConfig(**cfg.facts), SkillsConfig(**cfg.skills)
     if cfg.init_from:  # a warm start must name something in the repository
         assert (CONFIG.parents[2] / cfg.init_from / "config.json").is_file()
+
+
+def test_held_out_evaluation_reads_needles_in_natural_chunks(monkeypatch):
+    """A training-only finer cut of needles (needle_max_chunks) must not reach the held-out evaluation."""
+    import random as _random
+
+    import engine.train as tr
+    from engine.batches import BatchConfig
+    from engine.data.needle import NeedleConfig, make_needle
+
+    class Seen(Exception):
+        pass
+
+    def build_batch(recs, fmt, tok, cfg, rng, **kw):
+        raise Seen(cfg)
+
+    monkeypatch.setattr(tr, "build_batch", build_batch)
+    rec = make_needle(NeedleConfig(n_tokens=600), _random.Random(0))
+    with pytest.raises(Seen) as seen:
+        tr.evaluate(None, None, [rec], None, None, BatchConfig(needle_max_chunks=48), "cpu")
+    cfg = seen.value.args[0]
+    assert cfg.max_chunks == 1 and cfg.needle_max_chunks is None
