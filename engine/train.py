@@ -212,18 +212,20 @@ def hf_tokenizer(spec: BaseSpec) -> Tokenize:
     return lambda text: tok(text, add_special_tokens=False)["input_ids"]
 
 
-def setup_distributed() -> tuple[int, int, torch.device]:
-    """(rank, world, device); initialises torch.distributed under torchrun (nccl on GPU, gloo on CPU)."""
+def setup_distributed() -> tuple[int, int, torch.device, bool]:
+    """(rank, world, device, ddp); under torchrun (even with one process) initialises torch.distributed
+    (nccl on GPU, gloo on CPU) so the DDP path is the one that runs."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
+    ddp = world > 1 or "LOCAL_RANK" in os.environ  # torchrun sets LOCAL_RANK
     cuda = torch.cuda.is_available()
-    if world > 1:
+    if ddp:
         dist.init_process_group("nccl" if cuda else "gloo")
     if cuda:
         local = int(os.environ.get("LOCAL_RANK", "0"))
         torch.cuda.set_device(local)
-        return rank, world, torch.device("cuda", local)
-    return rank, world, torch.device("cpu")
+        return rank, world, torch.device("cuda", local), ddp
+    return rank, world, torch.device("cpu"), ddp
 
 
 class MetricsLog:
@@ -241,7 +243,7 @@ class MetricsLog:
 def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
     """Run (or resume) training until ``cfg.steps`` or ``cfg.max_minutes``; returns the last metrics."""
     t_start = time.time()
-    rank, world, device = setup_distributed()
+    rank, world, device, ddp = setup_distributed()
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     spec = load_base(Path(cfg.base_path) if cfg.base_path else None)
@@ -268,7 +270,7 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
     else:  # fresh run: input statistics from the first batch (DDP broadcasts rank 0's buffers)
         first = StepBatches(cfg, fmt, tokenize, bcfg, 0, rank, world)[0].to(device)
         hypernet.calibrate(encode(base, first.chunk_ids), first.chunk_mask)
-    model = torch.nn.parallel.DistributedDataParallel(hypernet) if world > 1 else hypernet
+    model = torch.nn.parallel.DistributedDataParallel(hypernet) if ddp else hypernet
     metrics = MetricsLog(out / "metrics.jsonl", rank == 0)
     count_tokens = lambda s: len(tokenize(s))  # noqa: E731
     # held-out facts always come from the default document shape, whatever curriculum ``cfg.facts`` sets
@@ -290,7 +292,7 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
         for g in opt.param_groups:
             g["lr"] = lr_at(step, cfg)
         with autocast:
-            loss, last = compute_loss(base, model, batch, cfg) if world == 1 else _ddp_loss(base, model, hypernet, batch, cfg)
+            loss, last = _ddp_loss(base, model, hypernet, batch, cfg) if ddp else compute_loss(base, model, batch, cfg)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         last["grad_norm"] = torch.nn.utils.clip_grad_norm_(hypernet.parameters(), cfg.grad_clip).item()
@@ -319,7 +321,7 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
     if rank == 0:
         save_training(ckpt, hypernet, opt, step, spec.sha256, asdict(cfg))
         save_hypernet(out / "export", hypernet, spec.sha256, dtype=torch.float16, extra={"step": step})
-    if world > 1:
+    if ddp:
         check = param_checksum(hypernet).to(device)
         sums = [torch.zeros_like(check) for _ in range(world)]
         dist.all_gather(sums, check)
