@@ -169,15 +169,25 @@ class Hypernet(nn.Module):
         self.in_mean.copy_(mean)
         self.in_std.copy_(torch.maximum(std, 0.05 * std.mean(-1, keepdim=True)).clamp_min(1e-3))  # no near-constant channel blows up
 
+    def project(self, hidden: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+        """Standardise residual-stream vectors per layer and channel, then project them to the latent width."""
+        z = (hidden.float() - mean) / std  # float32: channels sit near large means
+        z = z.clamp(-8.0, 8.0)  # rare outliers (tokens unlike the calibration text) stay bounded
+        return self.in_proj(self.in_norm(z))
+
     def forward(self, hidden: torch.Tensor, mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """hidden: (N, L, T, d_model) residual streams of whole encoder inputs; mask: (N, T) bool, True = real
         token, rows right-padded -> A: (N, L, r, d_ff), B: (N, L, d_model, r)."""
         c = self.cfg
         hidden, mask = self.content(hidden, mask)
         N, L, T, _ = hidden.shape
-        z = (hidden.float() - self.in_mean[:, None]) / self.in_std[:, None]  # float32: channels sit near large means
-        z = z.clamp(-8.0, 8.0)  # rare outliers (tokens unlike the calibration text) stay bounded
-        x = self.in_proj(self.in_norm(z))  # (N, L, T, D)
+        if mask is None:
+            x = self.project(hidden, self.in_mean[:, None], self.in_std[:, None])  # (N, L, T, D)
+        else:  # only real tokens are projected (padded rows of many short chunks would dominate training memory)
+            real = self.project(hidden.transpose(1, 2)[mask], self.in_mean, self.in_std)  # (n_real, L, D)
+            x = real.new_zeros(N, T, L, c.latent_dim)
+            x[mask] = real
+            x = x.transpose(1, 2)  # padding stays 0 and is masked out of the attention below
         x = x.reshape(N * L, T, c.latent_dim)
         m = None if mask is None else mask[:, None, :].expand(N, L, T).reshape(N * L, T)
         lemb = self.layer_emb[None].expand(N, L, c.latent_dim).reshape(N * L, 1, c.latent_dim)

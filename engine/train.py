@@ -302,7 +302,8 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
             dt = (time.time() - t_log) / cfg.log_every
             t_log = time.time()
             metrics.write({"step": step, "lr": lr_at(step, cfg), "sec_per_step": dt,
-                           "docs_per_sec": cfg.batch_docs * world / dt, **last})
+                           "docs_per_sec": cfg.batch_docs * world / dt, **last,
+                           **({"gpu_peak_gib": torch.cuda.max_memory_allocated(device) / 2**30} if device.type == "cuda" else {})})
             log.info("step %d loss %.4f ce %.4f kl %.4f acc %.3f (%.2fs/step)", step, last["loss"], last["ce"], last["kl"], last["tok_acc"], dt)
         if rank == 0 and (step % cfg.eval_every == 0 or step == cfg.steps):
             with autocast:

@@ -19,6 +19,7 @@ mkdir -p /root/run
 if [ $# -gt 0 ]; then  # optional capacity probe, run beside the training on the same GPU
   (timeout 300 python3 -m engine.probe --base /root/stage/base.gguf "$@" > "$OUT/probe.jsonl" 2> /root/probe.err || true) &
 fi
+export PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True
 export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1  # NVLink multicast stays off
 NPROC=${NPROC:-1}
 if [ "$NPROC" -gt 0 ]; then LAUNCH=(python3 -m torch.distributed.run --standalone --nproc_per_node="$NPROC"); else LAUNCH=(python3); fi
@@ -32,7 +33,7 @@ rows = [json.loads(l) for l in open("/root/run/metrics.jsonl")]
 steps = [r for r in rows if "loss" in r]
 if steps:
     r = steps[-1]
-    print("last step", r["step"], "loss %.3f ce %.3f kl %.3f acc %.3f %.2fs/step" % (r["loss"], r["ce"], r["kl"], r["tok_acc"], r["sec_per_step"]))
+    print("last step", r["step"], "loss %.3f ce %.3f kl %.3f acc %.3f %.2fs/step peak %.1f GiB" % (r["loss"], r["ce"], r["kl"], r["tok_acc"], r["sec_per_step"], r.get("gpu_peak_gib", float("nan"))))
 for r in rows:
     if "ddp_param_checksums" in r:
         print("step", r["step"], "DDP parameter checksums per rank", r["ddp_param_checksums"])
