@@ -14,14 +14,38 @@ def encode(base: Llama, ids: torch.Tensor) -> torch.Tensor:
         return base(ids, all_layers=True)
 
 
+def length_groups(mask: torch.Tensor, max_tokens: int) -> list[list[int]]:
+    """Row indices, longest row first, in groups whose padded size (rows x longest row) stays <= max_tokens."""
+    lengths = mask.sum(1).tolist()
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    groups: list[list[int]] = []
+    for i in order:
+        if groups and (len(groups[-1]) + 1) * lengths[groups[-1][0]] <= max_tokens:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
+
+
 def make_lora(base: Llama, hypernet: Hypernet, ids: torch.Tensor, mask: torch.Tensor,
-              n_chunks: list[int]) -> tuple[LoraBatch, torch.Tensor, torch.Tensor]:
+              n_chunks: list[int], group_tokens: int = 32768) -> tuple[LoraBatch, torch.Tensor, torch.Tensor]:
     """Adapters for a batch of documents whose chunks are rows of ``ids`` (C, T), ``mask`` (C, T) bool.
 
+    Rows run in length groups (``length_groups``), each padded only to its own longest row: many short
+    chunks next to a few long ones cost their real tokens, not the batch's longest row.
     Returns (LoraBatch for the N documents, chunk A, chunk B) — the chunk tensors feed the L1 penalty.
     """
-    hidden = encode(base, ids)  # (C, L, T, d)
-    A, B = hypernet(hidden.to(next(hypernet.parameters()).dtype), mask)  # (C, L, r, d_ff), (C, L, d, r)
+    dtype = next(hypernet.parameters()).dtype
+    groups = length_groups(mask, group_tokens)
+    hidden, masks = [], []
+    for g in groups:
+        rows = torch.tensor(g, device=ids.device)
+        width = int(mask[g[0]].sum())
+        hidden.append(encode(base, ids[rows, :width]).to(dtype))  # (G, L, width, d)
+        masks.append(mask[rows, :width])
+    A, B = hypernet(hidden, masks)  # rows in group order: (C, L, r, d_ff), (C, L, d, r)
+    back = torch.argsort(torch.tensor([i for g in groups for i in g], device=A.device))
+    A, B = A[back], B[back]
     doc_A, doc_B = combine_chunks(A, B, hypernet.bias_lora(), n_chunks)
     return LoraBatch(doc_A, doc_B, hypernet.cfg.scale), A, B
 

@@ -27,6 +27,7 @@ along the rank (their deltas add), see :func:`combine_chunks`.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import torch
@@ -175,9 +176,22 @@ class Hypernet(nn.Module):
         z = z.clamp(-8.0, 8.0)  # rare outliers (tokens unlike the calibration text) stay bounded
         return self.in_proj(self.in_norm(z))
 
-    def forward(self, hidden: torch.Tensor, mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, hidden: torch.Tensor | Sequence[torch.Tensor],
+                mask: torch.Tensor | Sequence[torch.Tensor] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """hidden: (N, L, T, d_model) residual streams of whole encoder inputs; mask: (N, T) bool, True = real
-        token, rows right-padded -> A: (N, L, r, d_ff), B: (N, L, d_model, r)."""
+        token, rows right-padded -> A: (N, L, r, d_ff), B: (N, L, d_model, r).
+
+        ``hidden`` and ``mask`` may also be lists: groups of rows, each padded to its own length, run in one call
+        (one DDP forward) with the results concatenated in list order.
+        """
+        if isinstance(hidden, (list, tuple)):
+            masks = mask if mask is not None else [None] * len(hidden)
+            outs = [self.adapters(h, m) for h, m in zip(hidden, masks, strict=True)]
+            return torch.cat([a for a, _ in outs]), torch.cat([b for _, b in outs])
+        return self.adapters(hidden, mask)
+
+    def adapters(self, hidden: torch.Tensor, mask: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """forward() for one tensor of rows."""
         c = self.cfg
         hidden, mask = self.content(hidden, mask)
         N, L, T, _ = hidden.shape

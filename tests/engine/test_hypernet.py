@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from engine.d2l import make_lora
+from engine.d2l import length_groups, make_lora
 from engine.hypernet import Hypernet, HypernetConfig, combine_chunks, count_parameters
 from engine.lora import delta_weight
 from engine.model import load_llama
@@ -32,6 +32,37 @@ def test_shapes_for_one_and_many_chunks(tiny_spec):
     lora, A, B = make_lora(base, hn, ids, mask, n_chunks=[1, 4])
     assert A.shape == (5, 2, 4, 128) and B.shape == (5, 2, 64, 4)
     assert lora.A.shape == (2, 2, 2 + 4 * 4, 128) and lora.B.shape == (2, 2, 64, 2 + 4 * 4)
+
+
+def test_length_groups_cut_padding_and_keep_every_row():
+    mask = torch.zeros(6, 10, dtype=torch.bool)
+    for i, n in enumerate([10, 3, 9, 2, 3, 10]):
+        mask[i, :n] = True
+    groups = length_groups(mask, max_tokens=20)
+    assert sorted(i for g in groups for i in g) == list(range(6))
+    assert groups[0] == [0, 5] and all(len(g) * int(mask[g[0]].sum()) <= 20 for g in groups)
+    assert length_groups(mask, max_tokens=10**6) == [[0, 5, 2, 1, 4, 3]]
+
+
+def test_grouped_rows_give_the_same_adapters_and_gradients(tiny_spec):
+    """Rows run in length groups (each padded to its own longest row) match one padded call, rows in order."""
+    torch.manual_seed(0)
+    base, hn = load_llama(tiny_spec), Hypernet(small_cfg(skip_head=2, skip_tail=1))
+    torch.nn.init.normal_(hn.head_b.weight, std=0.05)  # a non-zero delta
+    ids = torch.randint(0, 1000, (5, 17))
+    mask = torch.ones(5, 17, dtype=torch.bool)
+    for i, n in enumerate([17, 6, 12, 5, 17]):
+        mask[i, n:] = False
+    grads = []
+    for group_tokens in (10**6, 20):
+        hn.zero_grad()
+        lora, A, B = make_lora(base, hn, ids, mask, n_chunks=[2, 3], group_tokens=group_tokens)
+        (lora.A.square().sum() + lora.B.sum()).backward()
+        grads.append(hn.in_proj.up.weight.grad.clone())
+        if group_tokens == 20:
+            assert torch.allclose(A, A1, atol=1e-5) and torch.allclose(B, B1, atol=1e-5)
+        A1, B1 = A.detach(), B.detach()
+    assert torch.allclose(grads[0], grads[1], atol=1e-5)
 
 
 def test_fresh_hypernet_gives_zero_delta(tiny_spec):
