@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 
 from engine.data.facts import FactsConfig, facts_set
+from engine.data.long_facts import long_facts_set
 from engine.data.needle import needle_set
 from engine.data.records import write_jsonl
 from engine.data.skills import skills_eval_set
@@ -25,6 +26,9 @@ SETS = {
     "needle_256_50.jsonl": lambda: needle_set(256, n_per_depth=5, seed=12, split="test"),
     "needle_1k_20.jsonl": lambda: needle_set(1024, n_per_depth=2, seed=13, split="test"),
     "needle_4k_20.jsonl": lambda: needle_set(4096, n_per_depth=2, seed=14, split="test"),
+    # fact documents buried in ~12k tokens of test-split docstring prose: longer than the base's 8k window
+    # (the prose depends on the Python version's standard library; the shipped file is the reference)
+    "facts_long_12k_10.jsonl": lambda: long_facts_set(10, 12288, seed=16, split="test"),
 }
 
 
