@@ -14,9 +14,8 @@ def encode(base: Llama, ids: torch.Tensor) -> torch.Tensor:
         return base(ids, all_layers=True)
 
 
-def length_groups(mask: torch.Tensor, max_tokens: int) -> list[list[int]]:
+def length_groups(lengths: list[int], max_tokens: int) -> list[list[int]]:
     """Row indices, longest row first, in groups whose padded size (rows x longest row) stays <= max_tokens."""
-    lengths = mask.sum(1).tolist()
     order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
     groups: list[list[int]] = []
     for i in order:
@@ -36,11 +35,11 @@ def make_lora(base: Llama, hypernet: Hypernet, ids: torch.Tensor, mask: torch.Te
     Returns (LoraBatch for the N documents, chunk A, chunk B) — the chunk tensors feed the L1 penalty.
     """
     dtype = next(hypernet.parameters()).dtype
-    groups = length_groups(mask, group_tokens)
+    lengths = mask.sum(1).tolist()  # rows are right-padded
+    groups = length_groups(lengths, group_tokens)
     hidden, masks = [], []
     for g in groups:
-        rows = torch.tensor(g, device=ids.device)
-        width = int(mask[g[0]].sum())
+        rows, width = torch.tensor(g, device=ids.device), lengths[g[0]]
         hidden.append(encode(base, ids[rows, :width]).to(dtype))  # (G, L, width, d)
         masks.append(mask[rows, :width])
     A, B = hypernet(hidden, masks)  # rows in group order: (C, L, r, d_ff), (C, L, d, r)
