@@ -85,8 +85,12 @@ def pad(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch
 
 
 def build_batch(records: Sequence[Record], fmt: PromptFormat, tokenize: Tokenize, cfg: BatchConfig,
-                rng: random.Random, distil: bool = True, all_teacher_rows: bool = True) -> Batch:
+                rng: random.Random | Sequence[random.Random], distil: bool = True, all_teacher_rows: bool = True) -> Batch:
     """Tokenize, chunk and pad ``records``; sample up to ``questions_per_doc`` questions of each.
+
+    ``rng`` is one generator for the whole batch or one per record; with one per record a record's
+    chunks and questions do not depend on which other records share its batch (so a DDP rank's share of
+    a global batch is cut exactly as the whole batch is on one process).
 
     ``all_teacher_rows=False`` (training) gives rows that are not distilled the student's prompt as
     their teacher row: the teacher never reads them, and a long needle would otherwise pad every
@@ -94,12 +98,15 @@ def build_batch(records: Sequence[Record], fmt: PromptFormat, tokenize: Tokenize
     """
     pre, suf = wrapper_ids(fmt, tokenize)
     chunks, n_chunks, s_rows_ids, t_rows_ids, answers, doc_of_q, kl_q, ce_q = [], [], [], [], [], [], [], []
-    for d, rec in enumerate(records):
-        pieces = random_chunks(tokenize(rec.document), cfg, rng, cfg.needle_max_chunks if rec.kind == "needle" else None)
+    rngs = list(rng) if isinstance(rng, Sequence) else [rng] * len(records)
+    if len(rngs) != len(records):
+        raise ValueError(f"{len(rngs)} generators for {len(records)} records")
+    for d, (rec, r) in enumerate(zip(records, rngs)):
+        pieces = random_chunks(tokenize(rec.document), cfg, r, cfg.needle_max_chunks if rec.kind == "needle" else None)
         chunks += [pre + p + suf for p in pieces]
         n_chunks.append(len(pieces))
         qs = list(rec.questions)
-        for qa in rng.sample(qs, min(cfg.questions_per_doc, len(qs))):
+        for qa in r.sample(qs, min(cfg.questions_per_doc, len(qs))):
             s_rows_ids.append(tokenize(fmt.question(qa.question)))
             # facts: KL from the base reading the document + CE; needles and skills: CE on the target only;
             # no-op skills: KL from the plain base (question only: the answer the adapter should leave unchanged),

@@ -16,7 +16,7 @@ import math
 import os
 import random
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import torch
@@ -47,7 +47,7 @@ class TrainConfig:
     base_path: str | None = None  # None = the embedded base
     steps: int = 4000  # length of the LR schedule (runs resume until they reach it)
     max_minutes: float = 8.0  # stop (and checkpoint) after this much wall time
-    batch_docs: int = 32
+    batch_docs: int = 32  # the global batch: under DDP each of the N ranks builds batch_docs / N of it
     lr: float = 3e-4
     warmup: int = 100
     weight_decay: float = 0.01
@@ -112,8 +112,13 @@ def sample_records(cfg: TrainConfig, rng: random.Random, n: int, split: str, cou
     return out
 
 
-def compute_loss(base: Llama, hypernet: Hypernet, batch: Batch, cfg: TrainConfig) -> tuple[torch.Tensor, dict]:
-    """The training objective on one batch -> (loss, metrics)."""
+def compute_loss(base: Llama, hypernet: Hypernet, batch: Batch, cfg: TrainConfig,
+                 l1_share: float = 1.0) -> tuple[torch.Tensor, dict]:
+    """The training objective on one batch -> (loss, metrics).
+
+    ``l1_share`` rescales the L1 mean over this batch's chunks so that, under DDP (gradients averaged over
+    ranks), it is the mean over the global batch's chunks: ``chunks here * ranks / global chunks``.
+    """
     lora, chunk_A, chunk_B = make_lora(base, hypernet, batch.chunk_ids, batch.chunk_mask, batch.n_chunks)
     rows = LoraBatch(lora.A[batch.doc_of_q], lora.B[batch.doc_of_q], lora.scale)
     h_s = base(batch.student_ids, lora=rows)  # (Q, Ts, d)
@@ -130,7 +135,7 @@ def compute_loss(base: Llama, hypernet: Hypernet, batch: Batch, cfg: TrainConfig
     Q, N = batch.student_ids.shape[0], len(batch.n_chunks)
     task = hierarchical_mean(per_tok, batch.q_of_pos, batch.doc_of_q, Q, N)
     l1 = chunk_A.float().abs().mean() + chunk_B.float().abs().mean()
-    loss = task + cfg.l1_weight * l1
+    loss = task + cfg.l1_weight * l1_share * l1
     acc = (s_logits.argmax(-1) == batch.targets).float().mean()
     return loss, {"loss": loss.item(), "ce": ce.mean().item(), "kl": kl.mean().item(), "l1": l1.item(), "tok_acc": acc.item()}
 
@@ -178,10 +183,17 @@ def evaluate(base: Llama, hypernet: Hypernet, records: list[Record], fmt: Prompt
 
 
 class StepBatches(torch.utils.data.Dataset):
-    """Batch number ``i`` of a run, built from a seed derived from (seed, step, rank): resumable and reproducible."""
+    """Rank ``rank``'s share of global batch number ``i`` (``cfg.batch_docs`` records over all ``world`` ranks).
+
+    Record ``j`` of step ``s`` is drawn, chunked and questioned from its own generator, seeded by
+    (seed, s, j): runs are resumable and reproducible, and the global batch does not depend on the
+    number of ranks (one GPU with 32 records and two with 16 each train on the same 32 records).
+    """
 
     def __init__(self, cfg: TrainConfig, fmt: PromptFormat, tokenize: Tokenize, bcfg: BatchConfig,
                  start: int, rank: int, world: int):
+        if cfg.batch_docs % world:
+            raise ValueError(f"batch_docs {cfg.batch_docs} (the global batch) is not divisible by {world} ranks")
         self.cfg, self.fmt, self.tokenize, self.bcfg = cfg, fmt, tokenize, bcfg
         self.start, self.rank, self.world = start, rank, world
 
@@ -190,10 +202,11 @@ class StepBatches(torch.utils.data.Dataset):
 
     def __getitem__(self, i: int) -> Batch:
         step = self.start + i
-        rng = random.Random(self.cfg.seed * 1_000_003 + step * self.world + self.rank)
+        per = self.cfg.batch_docs // self.world
+        rngs = [random.Random(f"{self.cfg.seed}:{step}:{j}") for j in range(self.rank * per, (self.rank + 1) * per)]
         count_tokens = lambda s: len(self.tokenize(s))  # noqa: E731
-        records = sample_records(self.cfg, rng, self.cfg.batch_docs, "train", count_tokens)
-        return build_batch(records, self.fmt, self.tokenize, self.bcfg, rng, distil=self.cfg.kl_weight > 0,
+        records = [sample_records(self.cfg, rng, 1, "train", count_tokens)[0] for rng in rngs]
+        return build_batch(records, self.fmt, self.tokenize, self.bcfg, rngs, distil=self.cfg.kl_weight > 0,
                            all_teacher_rows=False)
 
 
@@ -267,8 +280,8 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
         step = load_training(ckpt, hypernet, opt, spec.sha256)
     elif cfg.init_from:
         warm_start(hypernet, Path(cfg.init_from), spec.sha256)
-    else:  # fresh run: input statistics from the first batch (DDP broadcasts rank 0's buffers)
-        first = StepBatches(cfg, fmt, tokenize, bcfg, 0, rank, world)[0].to(device)
+    else:  # fresh run: input statistics from the whole first global batch (the same on every rank and world size)
+        first = StepBatches(cfg, fmt, tokenize, bcfg, 0, 0, 1)[0].to(device)
         hypernet.calibrate(encode(base, first.chunk_ids), first.chunk_mask)
     model = torch.nn.parallel.DistributedDataParallel(hypernet) if ddp else hypernet
     metrics = MetricsLog(out / "metrics.jsonl", rank == 0)
@@ -287,24 +300,33 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
     best = best_score(out / "best")  # lowest summed held-out adapter CE so far (also over earlier chunks of the run)
     t_log = time.time()
     loader = iter(batch_loader(StepBatches(cfg, fmt, tokenize, bcfg, step, rank, world), cfg.workers))
-    while step < cfg.steps and (time.time() - t_start) / 60 < cfg.max_minutes:
+    # under DDP the ranks stop together: with each rank's own clock one rank can start a step the other never
+    # joins, and it waits in the gradient all-reduce (a 2-GPU run hung at its time box this way until killed)
+    while step < cfg.steps and not any_rank((time.time() - t_start) / 60 >= cfg.max_minutes, device, ddp):
         batch = next(loader).to(device, non_blocking=True)
         for g in opt.param_groups:
             g["lr"] = lr_at(step, cfg)
         with autocast:
-            loss, last = _ddp_loss(base, model, hypernet, batch, cfg) if ddp else compute_loss(base, model, batch, cfg)
+            if ddp:  # through the DDP wrapper so gradients are all-reduced
+                share = l1_share(sum(batch.n_chunks), device)
+                loss, last = compute_loss(base, _DDPView(model, hypernet), batch, cfg, share)
+            else:
+                loss, last = compute_loss(base, model, batch, cfg)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         last["grad_norm"] = torch.nn.utils.clip_grad_norm_(hypernet.parameters(), cfg.grad_clip).item()
         opt.step()
         step += 1
-        if rank == 0 and step % cfg.log_every == 0:
+        if step % cfg.log_every == 0:
             dt = (time.time() - t_log) / cfg.log_every
             t_log = time.time()
-            metrics.write({"step": step, "lr": lr_at(step, cfg), "sec_per_step": dt,
-                           "docs_per_sec": cfg.batch_docs * world / dt, **last,
+            if ddp:  # the global batch's metrics (every rank takes part), as one process would log them
+                last = mean_over_ranks(last, device)
+            metrics.write({"step": step, "world": world, "lr": lr_at(step, cfg), "sec_per_step": dt,
+                           "docs_per_sec": cfg.batch_docs / dt, **last,
                            **({"gpu_peak_gib": torch.cuda.max_memory_allocated(device) / 2**30} if device.type == "cuda" else {})})
-            log.info("step %d loss %.4f ce %.4f kl %.4f acc %.3f (%.2fs/step)", step, last["loss"], last["ce"], last["kl"], last["tok_acc"], dt)
+            if rank == 0:
+                log.info("step %d loss %.4f ce %.4f kl %.4f acc %.3f (%.2fs/step)", step, last["loss"], last["ce"], last["kl"], last["tok_acc"], dt)
         if rank == 0 and (step % cfg.eval_every == 0 or step == cfg.steps):
             with autocast:
                 ev = evaluate(base, hypernet, val, fmt, tokenize, bcfg, device)
@@ -355,14 +377,33 @@ def warm_start(hypernet: Hypernet, source: Path, base_sha256: str) -> None:
     log.info("warm start from %s", source)
 
 
+def mean_over_ranks(row: dict, device: torch.device) -> dict:
+    """Each numeric metric of ``row`` averaged over the DDP ranks (a collective: every rank must call it)."""
+    keys = sorted(row)
+    values = torch.tensor([float(row[k]) for k in keys], dtype=torch.float64, device=device)
+    dist.all_reduce(values)
+    return dict(zip(keys, (values / dist.get_world_size()).tolist()))
+
+
 def param_checksum(module: torch.nn.Module) -> torch.Tensor:
     """A float64 fingerprint of all parameters (equal across DDP ranks when they stay in sync)."""
     return torch.stack([p.detach().double().pow(2).sum() + p.detach().double().sum() for p in module.parameters()]).sum()
 
 
-def _ddp_loss(base: Llama, model: torch.nn.Module, hypernet: Hypernet, batch: Batch, cfg: TrainConfig):
-    """compute_loss through the DDP wrapper so gradients are all-reduced."""
-    return compute_loss(base, _DDPView(model, hypernet), batch, cfg)
+def any_rank(flag: bool, device: torch.device, ddp: bool) -> bool:
+    """True when ``flag`` is true on any rank (a collective under DDP: every rank must call it)."""
+    if not ddp:
+        return flag
+    t = torch.tensor([float(flag)], device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return bool(t.item())
+
+
+def l1_share(n_chunks: int, device: torch.device) -> float:
+    """This rank's chunks * ranks / all ranks' chunks (a collective: every rank must call it)."""
+    total = torch.tensor([float(n_chunks)], dtype=torch.float64, device=device)
+    dist.all_reduce(total)
+    return n_chunks * dist.get_world_size() / float(total)
 
 
 class _DDPView(torch.nn.Module):
@@ -379,6 +420,21 @@ class _DDPView(torch.nn.Module):
         return self.inner.bias_lora()
 
 
+def parse_overrides(items: list[str]) -> dict:
+    """``["batch_docs=64", "facts={\"max_tokens\": 300}"]`` -> {field: value}; values are JSON (else plain strings)."""
+    known = {f.name for f in fields(TrainConfig)}
+    out = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or key not in known:
+            raise SystemExit(f"--set {item!r}: expected FIELD=VALUE with FIELD one of {sorted(known)}")
+        try:
+            out[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key] = raw
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="lorafy train", description=__doc__.splitlines()[0])
     p.add_argument("--config", required=True, type=Path, help="JSON file with TrainConfig fields")
@@ -387,10 +443,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-minutes", type=float, help="override max_minutes")
     p.add_argument("--steps", type=int, help="override steps")
     p.add_argument("--workers", type=int, help="override workers (data-building processes)")
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=JSON",
+                   help="override any config field, e.g. --set batch_docs=64 --set log_every=5 (repeatable)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    cfg = TrainConfig.from_json(args.config, out_dir=args.out_dir, base_path=args.base,
-                                max_minutes=args.max_minutes, steps=args.steps, workers=args.workers)
+    flags = dict(out_dir=args.out_dir, base_path=args.base, max_minutes=args.max_minutes, steps=args.steps,
+                 workers=args.workers)
+    cfg = TrainConfig.from_json(args.config, **{**parse_overrides(args.set), **{k: v for k, v in flags.items() if v is not None}})
     print(json.dumps(train(cfg)))
     return 0
 

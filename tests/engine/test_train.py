@@ -67,19 +67,111 @@ def torch_equal(x, y) -> bool:
     return bool((x == y).all())
 
 
-@pytest.mark.parametrize("nproc", [1, 2])
-def test_ddp_under_torchrun_gloo_stays_in_sync(tmp_path, tiny_spec, nproc):
-    """torchrun with one process also takes the DDP path (the 1-GPU check of the multi-GPU issue)."""
+def torchrun(out: Path, base: Path, nproc: int, *extra: str) -> list[dict]:
+    """Run engine.train under torchrun with ``nproc`` gloo processes (loopback only) -> its metrics rows."""
     env = {**os.environ, "PYTHONPATH": str(CONFIG.parents[2]), "TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": "1",
-           "GLOO_SOCKET_IFNAME": "lo", "MASTER_ADDR": "127.0.0.1"}  # loopback only
-    cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}", "--master_addr=127.0.0.1", f"--master_port={29516 + nproc}",
-           "-m", "engine.train", "--config", str(CONFIG), "--out-dir", str(tmp_path / "ddp"),
-           "--base", str(tiny_spec.path), "--steps", "3"]
+           "GLOO_SOCKET_IFNAME": "lo", "MASTER_ADDR": "127.0.0.1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}", "--master_addr=127.0.0.1",
+           f"--master_port={29516 + nproc}", "-m", "engine.train", "--config", str(CONFIG), "--out-dir", str(out),
+           "--base", str(base), "--steps", "3", *extra]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    rows = [json.loads(line) for line in (tmp_path / "ddp/metrics.jsonl").read_text().splitlines()]
+    return [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def ddp_runs(tmp_path_factory, tiny_spec) -> dict[int, tuple[Path, list[dict]]]:
+    """The same 3-step run (global batch 4, loss logged every step) with 1 and with 2 processes."""
+    runs = {}
+    for nproc in (1, 2):
+        out = tmp_path_factory.mktemp(f"ddp{nproc}")
+        runs[nproc] = out, torchrun(out, tiny_spec.path, nproc, "--set", "log_every=1")
+    return runs
+
+
+@pytest.mark.parametrize("nproc", [1, 2])
+def test_ddp_under_torchrun_gloo_stays_in_sync(ddp_runs, nproc):
+    """torchrun with one process also takes the DDP path (the 1-GPU check of the multi-GPU issue)."""
+    _, rows = ddp_runs[nproc]
     sums = [r for r in rows if "ddp_param_checksums" in r][-1]["ddp_param_checksums"]
     assert len(sums) == nproc and len(set(sums)) == 1
+    assert [r["world"] for r in rows if "loss" in r] == [nproc] * 3
+
+
+def test_two_processes_train_like_one_on_the_same_global_batch(ddp_runs):
+    """batch_docs is the global batch: 2 ranks with 2 records each see the 4 records one process sees, calibrate
+    on the same first batch and weigh the L1 term by their share of the chunks, so losses, gradient norms and
+    weights match one process up to float rounding (a rank reading the wrong share differs by far more)."""
+    from engine.ddp_compare import compare, load_run
+
+    (dir1, rows1), (dir2, rows2) = ddp_runs[1], ddp_runs[2]
+    loss1 = [r["loss"] for r in rows1 if "loss" in r]
+    loss2 = [r["loss"] for r in rows2 if "loss" in r]
+    assert len(loss1) == len(loss2) == 3
+    assert max(abs(a - b) for a, b in zip(loss1, loss2)) < 1e-5 * max(loss1), (loss1, loss2)
+    norms1 = [r["grad_norm"] for r in rows1 if "loss" in r]
+    norms2 = [r["grad_norm"] for r in rows2 if "loss" in r]
+    assert max(abs(a - b) / a for a, b in zip(norms1, norms2)) < 1e-4, (norms1, norms2)
+    report = compare(load_run(dir1, "1"), load_run(dir2, "2"), skip=0)
+    assert report["ranks_identical"] and report["world"] == [1, 2] and report["steps_compared"] == 3
+    assert report["weights_max_rel_diff"] < 1e-3, report["weights_worst_tensor"]  # fp16 export rounding
+
+
+def test_rank_shares_partition_the_global_batch(tiny_spec, tokenize):
+    """Rank r of N builds records r*B/N .. (r+1)*B/N of the step's global batch, cut and questioned as one process would."""
+    import torch
+
+    from engine.batches import BatchConfig
+    from engine.prompts import PromptFormat
+    from engine.train import StepBatches
+
+    cfg = TrainConfig.from_json(CONFIG, out_dir="unused", batch_docs=4, needle_frac=0.5)
+    fmt, bcfg = PromptFormat(tiny_spec.chat_template), BatchConfig(chunk_tokens=128, min_chunk_tokens=16, max_chunks=3)
+    whole = StepBatches(cfg, fmt, tokenize, bcfg, 0, 0, 1)[1]
+    parts = [StepBatches(cfg, fmt, tokenize, bcfg, 0, r, 2)[1] for r in range(2)]
+    assert sum(whole.n_chunks) == sum(sum(p.n_chunks) for p in parts)
+    assert whole.n_chunks == parts[0].n_chunks + parts[1].n_chunks
+    assert torch.equal(whole.targets, torch.cat([p.targets for p in parts]))
+    rows = [ids[mask].tolist() for ids, mask in zip(whole.chunk_ids, whole.chunk_mask)]
+    assert rows == [ids[mask].tolist() for p in parts for ids, mask in zip(p.chunk_ids, p.chunk_mask)]
+    assert StepBatches(cfg, fmt, tokenize, bcfg, 0, 0, 1)[2].targets.tolist() != whole.targets.tolist()  # steps differ
+    with pytest.raises(ValueError, match="divisible"):
+        StepBatches(cfg, fmt, tokenize, bcfg, 0, 0, 3)
+
+
+def test_ranks_agree_to_stop_when_one_rank_is_out_of_time(tmp_path):
+    """The time box is decided together: one rank out of time stops both (else the other waits in an all-reduce)."""
+    script = tmp_path / "agree.py"
+    script.write_text(
+        "import os, torch, torch.distributed as dist\n"
+        "from engine.train import any_rank\n"
+        "dist.init_process_group('gloo')\n"
+        "rank = dist.get_rank()\n"
+        "cpu = torch.device('cpu')\n"
+        "got = [any_rank(rank == 1, cpu, True), any_rank(False, cpu, True), any_rank(True, cpu, True)]\n"
+        f"open(f'{tmp_path}/rank{{rank}}.txt', 'w').write(repr(got))\n"
+        "dist.destroy_process_group()\n")
+    env = {**os.environ, "PYTHONPATH": str(CONFIG.parents[2]), "GLOO_SOCKET_IFNAME": "lo", "MASTER_ADDR": "127.0.0.1",
+           "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_addr=127.0.0.1",
+                           "--master_port=29531", str(script)], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for rank in (0, 1):  # rank 1 alone is out of time; both stop
+        assert (tmp_path / f"rank{rank}.txt").read_text() == "[True, False, True]"
+    from engine.train import any_rank
+
+    assert any_rank(True, None, False) is True and any_rank(False, None, False) is False  # no DDP: the rank's own clock
+
+
+def test_set_overrides_any_config_field():
+    from engine.train import parse_overrides
+
+    got = parse_overrides(["batch_docs=64", "log_every=5", 'facts={"max_tokens": 300}', "init_from=some/dir"])
+    assert got == {"batch_docs": 64, "log_every": 5, "facts": {"max_tokens": 300}, "init_from": "some/dir"}
+    with pytest.raises(SystemExit):
+        parse_overrides(["no_such_field=1"])
+    with pytest.raises(SystemExit):
+        parse_overrides(["batch_docs"])
 
 
 def test_mixture_has_skills_and_facts_and_noops_are_distilled():
@@ -144,7 +236,7 @@ def test_needles_can_be_cut_into_more_chunks_than_other_texts():
         BatchConfig(needle_max_chunks=0)
 
 
-@pytest.mark.parametrize("name", ["d2l_smollm2.json", "d2l_smollm2_v6.json", "d2l_smollm2_v7.json", "d2l_tiny.json"])
+@pytest.mark.parametrize("name", ["d2l_smollm2.json", "d2l_smollm2_v6.json", "d2l_smollm2_v7.json", "d2l_smollm2_v8.json", "d2l_tiny.json"])
 def test_shipped_configs_parse(name):
     from engine.batches import BatchConfig
     from engine.data.facts import FactsConfig
