@@ -45,7 +45,9 @@ class LongNeedleConfig:
     n_per_depth: int = 5  # x 10 depths = 50 haystacks per length
     seed: int = 21
     prose: bool = False
-    max_new_tokens: int = 12
+    # 32, as `lorafy eval`: the base with the haystack in its prompt answers "The special magic number is
+    # NNNNNNN" (12+ tokens); the 12 used up to v9 cut the number short and understated the in-context row
+    max_new_tokens: int = 32
     max_chunk_rows: int = 96  # encoder rows per forward (bounds GPU memory)
     window: int = 8192  # the base's trained context; in-context runs only below it
 
@@ -150,9 +152,11 @@ def plot(report: dict, path: Path, title: str) -> Path:
     ax.plot(xs, [r["adapter"] for r in rows], "o-", color="#e07a1f", label="adapter (question only)")
     icl = [(r["length"], r["in_context"]) for r in rows if r["in_context"] is not None]
     if icl:
-        ax.plot(*zip(*icl), "s-", color="#3e7cb1", label="document in the prompt")
+        short = report["config"].get("max_new_tokens", 12) < 32  # runs before v9's fix cut in-context answers short
+        ax.plot(*zip(*icl), "s-", color="#3e7cb1",
+                label="document in the prompt" + (" (12-token answers: a lower bound)" if short else ""))
     ax.axvline(report["config"]["window"], color="#9aa5b1", ls="--", lw=1)
-    ax.text(report["config"]["window"], 1.04, " base window", fontsize=7, color="#5a6570")
+    ax.text(report["config"]["window"], 0.02, " base window", fontsize=7, color="#5a6570")
     for r in rows:
         ax.annotate(f"{r['adapter']:.0%}", (r["length"], r["adapter"]), textcoords="offset points", xytext=(0, 6),
                     ha="center", fontsize=7)
@@ -162,7 +166,7 @@ def plot(report: dict, path: Path, title: str) -> Path:
     ax.set_xlabel("haystack tokens")
     ax.set_ylabel("exact match")
     ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7, loc="lower left")
+    ax.legend(fontsize=7, loc="center right")
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
