@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One time-boxed meta-training chunk on a lent GPU machine (see bench/README.md, "GPU training").
 # Usage: bench/device/train_chunk.sh CONFIG MINUTES [probe args...]
-# Expects the base GGUF staged as /root/stage/part_a? (carried parts; env.sh joins and checks
+# Expects the base GGUF staged as /root/stage/base.xz.part_a? (carried parts; env.sh joins and checks
 # them) and gguf's wheel under .whl/. Resumes /root/run/checkpoint when the machine is still
 # warm; copies metrics, the best and the last hypernetwork (tars) and, unless CKPT_BACK=0, the
 # checkpoint (5 files) to $OUT.
