@@ -21,7 +21,6 @@ from engine.curves import read_metrics
 class Run:
     """What one run left behind."""
 
-    name: str
     world: int
     steps: list[int]
     loss: list[float]
@@ -32,7 +31,7 @@ class Run:
     weights: dict[str, np.ndarray]
 
 
-def load_run(path: Path, name: str) -> Run:
+def load_run(path: Path) -> Run:
     rows, _ = read_metrics(path / "metrics.jsonl")
     if not rows:
         raise ValueError(f"{path}: no training rows in metrics.jsonl")
@@ -41,7 +40,7 @@ def load_run(path: Path, name: str) -> Run:
 
     weights = {k: v.astype(np.float64) for k, v in load_file(str(path / "export/hypernet.safetensors")).items()}
     peaks = [r["gpu_peak_gib"] for r in rows if "gpu_peak_gib" in r]
-    return Run(name, int(rows[-1].get("world", 1)), [r["step"] for r in rows], [r["loss"] for r in rows],
+    return Run(int(rows[-1].get("world", 1)), [r["step"] for r in rows], [r["loss"] for r in rows],
                [r["docs_per_sec"] for r in rows], [r["sec_per_step"] for r in rows], max(peaks) if peaks else None,
                checks[-1]["ddp_param_checksums"] if checks else [], weights)
 
@@ -136,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip", type=int, default=2, help="logging windows left out of the throughput median")
     p.add_argument("--note", default="", help="free text stored in the JSON (machine, config)")
     args = p.parse_args(argv)
-    r = compare(load_run(args.one, "one"), load_run(args.many, "many"), args.skip)
+    r = compare(load_run(args.one), load_run(args.many), args.skip)
     r["note"] = args.note
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(r, indent=2) + "\n")

@@ -112,7 +112,7 @@ def test_two_processes_train_like_one_on_the_same_global_batch(ddp_runs):
     norms1 = [r["grad_norm"] for r in rows1 if "loss" in r]
     norms2 = [r["grad_norm"] for r in rows2 if "loss" in r]
     assert max(abs(a - b) / a for a, b in zip(norms1, norms2)) < 1e-4, (norms1, norms2)
-    report = compare(load_run(dir1, "1"), load_run(dir2, "2"), skip=0)
+    report = compare(load_run(dir1), load_run(dir2), skip=0)
     assert report["ranks_identical"] and report["world"] == [1, 2] and report["steps_compared"] == 3
     assert report["weights_max_rel_diff"] < 1e-3, report["weights_worst_tensor"]  # fp16 export rounding
 
