@@ -213,3 +213,27 @@ def test_facts_config_validation():
         facts.FactsConfig(n_distractors=(3, 1))
     with pytest.raises(ValueError, match="min_tokens"):
         facts.FactsConfig(min_tokens=600)
+    with pytest.raises(ValueError, match="coined_names"):
+        facts.FactsConfig(coined_names=1.5)
+
+
+def test_coined_names_are_open_ended_and_stay_in_their_split():
+    cfg = facts.FactsConfig(coined_names=1.0)
+    recs = [facts.make_document(cfg, random.Random(f"coined:{i}"), "train") for i in range(60)]
+    words = {w for r in recs for w in re.findall(r"[A-Z][a-z]{2,}", r.document)}
+    listed = facts.entity_names("train") | facts.entity_names("val") | facts.entity_names("test")
+    coined = words - listed
+    assert len(coined) > 300  # fresh names in every document, not a fixed list
+    for split in SPLITS:
+        pool = facts.coined_pools(random.Random(split), split)
+        names = pool.names()
+        assert len(names) >= 5 * 20 and all(facts.stable_split(n) == split for n in names)
+        assert not names & (listed - facts.entity_names(split))
+    for r in recs:  # every question is still answered by the document
+        assert all(q.answers[0].lower() in r.document.lower() for q in r.questions)
+
+
+def test_coined_names_off_keeps_documents_unchanged():
+    a = facts.make_document(facts.FactsConfig(), random.Random(5), "val")
+    b = facts.make_document(facts.FactsConfig(coined_names=0.0), random.Random(5), "val")
+    assert a == b
