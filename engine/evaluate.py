@@ -6,9 +6,15 @@ taught first; the answerer picks the adapters for each question itself) and
 ``all`` (every document taught first; all adapters active at once). The
 caller supplies how to teach and how to answer, so the same loop measures the
 user's path.
+
+Every row also carries the *kind* of its gold answer (a number, a name, or another word; see
+:func:`answer_kind`), and the summary breaks accuracy down by it: an adapter that only learned
+the word lists of its training data scores on numbers and fails on every unseen name, which a
+single accuracy hides (v9: 16 of 52 numbers, 0 of 44 names).
 """
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -31,6 +37,18 @@ def is_correct(answer: str, accepted: Iterable[str]) -> bool:
     return any(a.lower() in low for a in accepted if a)
 
 
+def answer_kind(accepted: Sequence[str]) -> str:
+    """What the gold answer is: "number" (any digit: amounts, dates, codes), "name" (capitalised) or "word".
+
+    >>> [answer_kind(a) for a in (["1,656", "1656"], ["Krovpoth Enterprises"], ["teal"])]
+    ['number', 'name', 'word']
+    """
+    first = next((a for a in accepted if a), "")
+    if re.search(r"\d", first):
+        return "number"
+    return "name" if first[:1].isupper() else "word"
+
+
 @dataclass(frozen=True)
 class Row:
     """One question asked in one mode."""
@@ -41,6 +59,7 @@ class Row:
     answer: str
     correct: bool
     seconds: float
+    kind: str = ""  # answer_kind() of the gold answer
 
 
 def parse_modes(text: str, valid: Sequence[str] = MODES + TEACH_FIRST) -> tuple[str, ...]:
@@ -73,7 +92,7 @@ def run_eval(records: Sequence, modes: Sequence[str], teach: Teach, answer: Answ
                     text = answer(mode, qa.question, rec.document if mode == "icl" else None,
                                   key if mode in ("lora", "auto") else None)
                 ok = text != "<too long>" and is_correct(text, qa.answers)
-                row = Row(rec.id, qa.question, mode, text, ok, time.perf_counter() - t0)
+                row = Row(rec.id, qa.question, mode, text, ok, time.perf_counter() - t0, answer_kind(qa.answers))
                 rows.append(row)
                 if on_row:
                     on_row(row)
@@ -81,12 +100,15 @@ def run_eval(records: Sequence, modes: Sequence[str], teach: Teach, answer: Answ
 
 
 def summarise(rows: Sequence[Row]) -> dict:
-    """Accuracy and mean seconds per mode, plus counts."""
+    """Accuracy and mean seconds per mode, plus counts; ``by_kind``: accuracy and count per answer kind."""
     out = {}
     for mode in dict.fromkeys(r.mode for r in rows):
         sel = [r for r in rows if r.mode == mode]
+        kinds = sorted({r.kind for r in sel if r.kind})
         out[mode] = {"accuracy": sum(r.correct for r in sel) / len(sel), "n": len(sel),
-                     "mean_seconds": sum(r.seconds for r in sel) / len(sel)}
+                     "mean_seconds": sum(r.seconds for r in sel) / len(sel),
+                     "by_kind": {k: {"accuracy": sum(r.correct for r in sel if r.kind == k) / n, "n": n}
+                                 for k in kinds for n in [sum(r.kind == k for r in sel)]}}
     return out
 
 
@@ -95,7 +117,7 @@ def report(rows: Sequence[Row], meta: dict) -> dict:
 
 
 def plot(summary: dict, path: Path, title: str) -> Path:
-    """Bar chart of accuracy per mode (PNG)."""
+    """Bar chart of accuracy per mode (PNG); with several answer kinds, a second panel per kind."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -103,13 +125,29 @@ def plot(summary: dict, path: Path, title: str) -> Path:
 
     modes = list(summary)
     accs = [summary[m]["accuracy"] for m in modes]
-    fig, ax = plt.subplots(figsize=(5, 3.2), dpi=120)
-    bars = ax.bar(modes, accs, color=["#9aa5b1", "#3e7cb1", "#e07a1f", "#5b8c5a", "#8e6bb0"][:len(modes)])
+    colors = ["#9aa5b1", "#3e7cb1", "#e07a1f", "#5b8c5a", "#8e6bb0"][:len(modes)]
+    kinds = sorted({k for m in modes for k in summary[m].get("by_kind", {})})
+    fig, axes = plt.subplots(1, 2 if len(kinds) > 1 else 1, figsize=(10 if len(kinds) > 1 else 5, 3.2), dpi=120,
+                             squeeze=False)
+    ax = axes[0][0]
+    bars = ax.bar(modes, accs, color=colors)
     for b, a, m in zip(bars, accs, modes):
         ax.text(b.get_x() + b.get_width() / 2, a + 0.02, f"{a:.0%}\n(n={summary[m]['n']})", ha="center", fontsize=8)
     ax.set_ylim(0, 1.15)
     ax.set_ylabel("accuracy")
     ax.set_title(title, fontsize=9)
+    if len(kinds) > 1:
+        ax = axes[0][1]
+        width = 0.8 / len(modes)
+        for i, (m, c) in enumerate(zip(modes, colors)):
+            vals = [summary[m]["by_kind"].get(k, {}).get("accuracy", 0.0) for k in kinds]
+            ax.bar([x + i * width for x in range(len(kinds))], vals, width, color=c, label=m)
+        ns = [max(summary[m]["by_kind"].get(k, {}).get("n", 0) for m in modes) for k in kinds]
+        ax.set_xticks([x + width * (len(modes) - 1) / 2 for x in range(len(kinds))],
+                      [f"{k} (n={n})" for k, n in zip(kinds, ns)])
+        ax.set_ylim(0, 1.15)
+        ax.set_title("by kind of answer", fontsize=9)
+        ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

@@ -60,3 +60,18 @@ def test_parse_modes():
     assert parse_modes("lora, auto,all") == ("lora", "auto", "all")
     with pytest.raises(ValueError, match="auto"):
         parse_modes("lora,magic")
+
+
+def test_answer_kinds_and_their_breakdown(tmp_path):
+    from engine.evaluate import Row, answer_kind, plot
+
+    assert answer_kind(["E68"]) == answer_kind(["March 14", "14 March"]) == "number"
+    assert answer_kind(["", "Vanguard Partners"]) == "name" and answer_kind(["scarlet"]) == "word"
+    rows = [Row("r", "q1", "lora", "12", True, 0.1, "number"), Row("r", "q2", "lora", "Bob", False, 0.1, "name"),
+            Row("r", "q3", "lora", "Ann", True, 0.1, "name"), Row("r", "q1", "icl", "x", False, 0.3, "number")]
+    s = summarise(rows)
+    assert s["lora"]["by_kind"] == {"name": {"accuracy": 0.5, "n": 2}, "number": {"accuracy": 1.0, "n": 1}}
+    assert s["icl"]["by_kind"] == {"number": {"accuracy": 0.0, "n": 1}}
+    assert plot(s, tmp_path / "p.png", "t").stat().st_size > 1000
+    rows, _ = run(("lora",))
+    assert all(r.kind for r in rows)  # run_eval labels every row
