@@ -29,9 +29,10 @@ from engine.base import load_base
 from engine.checkpoint import load_hypernet
 from engine.data.records import Record, read_jsonl
 from engine.evaluate import answer_kind
-from engine.model import Llama, LoraBatch, load_llama
+from engine.model import Llama, load_llama
 from engine.needle_long import adapters_for
 from engine.prompts import PromptFormat, Tokenize, wrap_chunks
+from engine.train import hf_tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def first_token_ranks(base: Llama, hypernet, records: Sequence[Record], fmt: Pro
             gold = tokenize(qa.answers[0])[0]
             ranks = []
             for lora in (loras[d], loras[(d + 1) % len(records)]):
-                logits = base.logits(base(ids, lora=LoraBatch(lora.A, lora.B, lora.scale))[:, -1])[0].float()
+                logits = base.logits(base(ids, lora=lora)[:, -1])[0].float()
                 ranks.append(int((logits > logits[gold]).sum()))
             out.append(Ranked(rec.id, qa.question, answer_kind(qa.answers), *ranks))
     return out
@@ -110,15 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, help="JSON report")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    from transformers import AutoTokenizer
-
     spec = load_base(Path(args.base) if args.base else None)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     base = load_llama(spec, dtype=torch.float32, device=device)
     hypernet, meta = load_hypernet(args.hypernet, spec.sha256)
     hypernet = hypernet.to(device).eval()
-    tok = AutoTokenizer.from_pretrained(str(spec.path.parent), gguf_file=spec.path.name)
-    tokenize = lambda s: tok(s, add_special_tokens=False)["input_ids"]  # noqa: E731
+    tokenize = hf_tokenizer(spec)
     records = (read_jsonl(args.data) if args.data
                else generated_records(args.n, args.split, args.coined, lambda s: len(tokenize(s))))
     rows = first_token_ranks(base, hypernet, records, PromptFormat(spec.chat_template), tokenize, spec.eos_id)
