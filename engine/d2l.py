@@ -14,6 +14,12 @@ def encode(base: Llama, ids: torch.Tensor) -> torch.Tensor:
         return base(ids, all_layers=True)
 
 
+def token_embeddings(base: Llama, ids: torch.Tensor) -> torch.Tensor:
+    """ids: (C, T) -> the base's input embeddings (C, T, d), no grad: what the hypernet's copy path mixes."""
+    with torch.no_grad():
+        return base.tok_emb(ids)
+
+
 def length_groups(lengths: list[int], max_tokens: int) -> list[list[int]]:
     """Row indices, longest row first, in groups whose padded size (rows x longest row) stays <= max_tokens."""
     order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
@@ -37,12 +43,13 @@ def make_lora(base: Llama, hypernet: Hypernet, ids: torch.Tensor, mask: torch.Te
     dtype = next(hypernet.parameters()).dtype
     lengths = mask.sum(1).tolist()  # rows are right-padded
     groups = length_groups(lengths, group_tokens)
-    hidden, masks = [], []
+    hidden, masks, embs = [], [], []
     for g in groups:
         rows, width = torch.tensor(g, device=ids.device), lengths[g[0]]
         hidden.append(encode(base, ids[rows, :width]).to(dtype))  # (G, L, width, d)
         masks.append(mask[rows, :width])
-    A, B = hypernet(hidden, masks)  # rows in group order: (C, L, r, d_ff), (C, L, d, r)
+        embs.append(token_embeddings(base, ids[rows, :width]) if hypernet.cfg.copy else None)
+    A, B = hypernet(hidden, masks, embs)  # rows in group order: (C, L, r, d_ff), (C, L, d, r)
     back = torch.argsort(torch.tensor([i for g in groups for i in g], device=A.device))
     A, B = A[back], B[back]
     doc_A, doc_B = combine_chunks(A, B, hypernet.bias_lora(), n_chunks)
@@ -64,5 +71,6 @@ class ChunkToLora(nn.Module):
     def forward(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """ids: (1, T) int64 -> A: (L, r, d_ff), B: (L, d_model, r), float32."""
         hidden = self.base(ids, all_layers=True)  # (1, L, T, d)
-        A, B = self.hypernet(hidden, None)
+        emb = self.base.tok_emb(ids) if self.hypernet.cfg.copy else None
+        A, B = self.hypernet(hidden, None, emb)
         return A[0].float(), B[0].float()

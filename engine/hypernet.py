@@ -21,6 +21,18 @@ cosine 0.94-0.97, after standardisation ~0), and the chat-template tokens around
 the content (including the attention-sink first token, norm ~25,000) are not
 read by the aggregator.
 
+Copy path (``copy=True``): each B column also gets an attention-weighted sum
+of the chunk's own token embeddings, at model width. The decoder output of a
+rank slot queries the chunk's tokens (keys from each token's and its
+predecessor's projected activations, so "the token after X" can be addressed);
+the weights mix the rows of the base's (tied) embedding matrix, scaled by a
+learned per-layer gain. Why: an answer that is a name must end up as that
+name's embedding direction in the residual stream, one of 49k; through the
+256-wide, L2-normalised latent and a head shared by all layers, v10 wrote
+numbers (10 digit tokens) into weights but no names at all (see
+``engine.answer_probe``). The copy path is how an in-context copy head gets a
+token out of the prompt; here it writes it into B instead.
+
 Chunks: a long text is split into chunks; chunk adapters are concatenated
 along the rank (their deltas add), see :func:`combine_chunks`.
 """
@@ -35,6 +47,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 HYPERNET_SCHEMA_VERSION = 1
+COPY_GAIN_INIT = 0.01  # copied columns start near the size of v10's late-layer B columns (~0.02), not at 0
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,7 @@ class HypernetConfig:
     chunk_tokens: int = 512  # longest chunk seen in training; longer texts are split
     skip_head: int = 0  # encoder-input tokens before the content (chat-template prefix) the aggregator ignores
     skip_tail: int = 0  # ... and after it (template suffix)
+    copy: bool = False  # B columns also copy the chunk's token embeddings (module docstring, "Copy path")
 
     def __post_init__(self) -> None:
         for k in ("n_layer", "d_model", "d_ff", "rank", "latent_dim", "n_latents", "n_blocks", "n_heads", "chunk_tokens"):
@@ -146,6 +160,10 @@ class Hypernet(nn.Module):
         r0 = max(cfg.bias_rank, 1)
         self.bias_a = nn.Parameter(torch.randn(L, r0, cfg.d_ff) / math.sqrt(cfg.d_ff))
         self.bias_b = nn.Parameter(torch.zeros(L, cfg.d_model, r0))
+        if cfg.copy:
+            self.copy_query = nn.Linear(D, D, bias=False)
+            self.copy_key = nn.Linear(2 * D, D, bias=False)  # [token, previous token]
+            self.copy_gain = nn.Parameter(torch.full((L,), COPY_GAIN_INIT))
 
     def content(self, hidden: torch.Tensor, mask: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """The content part of encoder inputs: drop the template tokens (slice, or mask when rows are padded)."""
@@ -177,22 +195,30 @@ class Hypernet(nn.Module):
         return self.in_proj(self.in_norm(z))
 
     def forward(self, hidden: torch.Tensor | Sequence[torch.Tensor],
-                mask: torch.Tensor | Sequence[torch.Tensor] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                mask: torch.Tensor | Sequence[torch.Tensor] | None = None,
+                emb: torch.Tensor | Sequence[torch.Tensor] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """hidden: (N, L, T, d_model) residual streams of whole encoder inputs; mask: (N, T) bool, True = real
-        token, rows right-padded -> A: (N, L, r, d_ff), B: (N, L, d_model, r).
+        token, rows right-padded; emb: (N, T, d_model) the inputs' token embeddings (needed with ``copy``)
+        -> A: (N, L, r, d_ff), B: (N, L, d_model, r).
 
-        ``hidden`` and ``mask`` may also be lists: groups of rows, each padded to its own length, run in one call
-        (one DDP forward) with the results concatenated in list order.
+        ``hidden``, ``mask`` and ``emb`` may also be lists: groups of rows, each padded to its own length, run
+        in one call (one DDP forward) with the results concatenated in list order.
         """
         if isinstance(hidden, (list, tuple)):
             masks = mask if mask is not None else [None] * len(hidden)
-            outs = [self.adapters(h, m) for h, m in zip(hidden, masks, strict=True)]
+            embs = emb if emb is not None else [None] * len(hidden)
+            outs = [self.adapters(h, m, e) for h, m, e in zip(hidden, masks, embs, strict=True)]
             return torch.cat([a for a, _ in outs]), torch.cat([b for _, b in outs])
-        return self.adapters(hidden, mask)
+        return self.adapters(hidden, mask, emb)
 
-    def adapters(self, hidden: torch.Tensor, mask: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+    def adapters(self, hidden: torch.Tensor, mask: torch.Tensor | None,
+                 emb: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """forward() for one tensor of rows."""
         c = self.cfg
+        if c.copy and emb is None:
+            raise ValueError("this hypernetwork copies token embeddings: pass emb (the inputs' token embeddings)")
+        if c.copy and mask is None:
+            emb = emb[:, c.skip_head:hidden.shape[2] - c.skip_tail]
         hidden, mask = self.content(hidden, mask)
         N, L, T, _ = hidden.shape
         if mask is None:
@@ -213,7 +239,23 @@ class Hypernet(nn.Module):
         A = self.head_a(out).view(N, L, c.rank, c.d_ff)
         B = self.head_b(out).view(N, L, c.rank, c.d_model).transpose(-1, -2)  # (N, L, d_model, r)
         B = B * self.b_scale.view(1, L, 1, 1).to(B.dtype)
+        if c.copy:
+            B = B + self.copied(out, x, m, emb).view(N, L, c.d_model, c.rank).to(B.dtype)
         return A, B
+
+    def copied(self, out: torch.Tensor, x: torch.Tensor, mask: torch.Tensor | None,
+               emb: torch.Tensor) -> torch.Tensor:
+        """The copy path's B columns: out (N*L, r, D) rank-slot queries, x (N*L, T, D) projected tokens,
+        mask (N*L, T) or None, emb (N, T, d_model) -> (N*L, d_model, r)."""
+        N, L = emb.shape[0], self.cfg.n_layer
+        prev = F.pad(x, (0, 0, 1, 0))[:, :-1]  # each token's predecessor (zeros before the first)
+        keys = self.copy_key(torch.cat([x, prev], dim=-1))  # (N*L, T, D)
+        scores = self.copy_query(out) @ keys.transpose(1, 2) / math.sqrt(keys.shape[-1])  # (N*L, r, T)
+        if mask is not None:
+            scores = scores.masked_fill(~mask[:, None, :], float("-inf"))
+        w = scores.float().softmax(-1).view(N, L, -1, scores.shape[-1])  # (N, L, r, T)
+        cols = torch.einsum("nlrt,ntd->nldr", w, emb.float())  # (N, L, d_model, r)
+        return (cols * self.copy_gain.view(1, L, 1, 1).float()).reshape(N * L, -1, w.shape[2])
 
     def bias_lora(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The text-independent adapter block: A (L, rb, d_ff), B (L, d_model, rb); empty if bias_rank is 0."""

@@ -152,3 +152,78 @@ def test_default_size_fits_the_16mb_fp16_budget():
     cfg = HypernetConfig(n_layer=30, d_model=576, d_ff=1536)
     n = count_parameters(Hypernet(cfg))
     assert n * 2 <= 16e6, f"{n} parameters is {n * 2 / 1e6:.1f} MB in fp16"
+
+
+def copy_pair(tiny_spec, **kw) -> tuple[Hypernet, Hypernet]:
+    """A copy-path hypernet and the same weights without the copy path."""
+    torch.manual_seed(0)
+    plain = Hypernet(small_cfg(**kw))
+    with torch.no_grad():
+        plain.head_b.weight.normal_(0.0, 0.05)
+    copy = Hypernet(small_cfg(copy=True, **kw))
+    missing, unexpected = copy.load_state_dict(plain.state_dict(), strict=False)
+    assert not unexpected and sorted(missing) == ["copy_gain", "copy_key.weight", "copy_query.weight"]
+    return plain, copy
+
+
+def test_copy_path_adds_a_convex_mix_of_the_content_embeddings_to_b(tiny_spec):
+    """With one-hot token embeddings each copied B column shows its attention weights: they cover only content
+    tokens (never the template), are >= 0 and sum to the layer's gain."""
+    plain, copy = copy_pair(tiny_spec, skip_head=2, skip_tail=1)
+    base = load_llama(tiny_spec)
+    ids = torch.randint(0, 1000, (1, 12))
+    emb = torch.eye(64)[None, :12]  # token t -> basis vector t
+    with torch.no_grad():
+        copy.copy_gain.copy_(torch.tensor([0.5, 2.0]))
+        hidden = base(ids, all_layers=True)
+        a0, b0 = plain(hidden)
+        a1, b1 = copy(hidden, None, emb)
+    torch.testing.assert_close(a0, a1)
+    w = (b1 - b0)[0]  # (L, d_model, r): rows t < 12 are token t's weight
+    assert torch.count_nonzero(w[:, 12:]) == 0
+    assert torch.count_nonzero(w[:, :2]) == 0 and torch.count_nonzero(w[:, 11]) == 0  # template tokens
+    assert (w >= 0).all()
+    torch.testing.assert_close(w.sum(1), torch.tensor([0.5, 2.0])[:, None].expand(2, 4))
+
+
+def test_copy_path_needs_embeddings_and_agrees_padded_and_grouped(tiny_spec):
+    plain, copy = copy_pair(tiny_spec, skip_head=2, skip_tail=1)
+    base = load_llama(tiny_spec)
+    ids = torch.randint(0, 1000, (1, 10))
+    with torch.no_grad():
+        hidden = base(ids, all_layers=True)
+        with pytest.raises(ValueError, match="emb"):
+            copy(hidden)
+        copy.copy_gain.fill_(1.0)
+        a1, b1 = copy(hidden, None, base.tok_emb(ids))
+        padded = torch.cat([ids, torch.full((1, 5), 2)], dim=1)
+        mask = torch.zeros(1, 15, dtype=torch.bool)
+        mask[0, :10] = True
+        a2, b2 = copy(base(padded, all_layers=True), mask, base.tok_emb(padded))
+        lora, _, b3 = make_lora(base, copy, padded, mask, [1])
+    torch.testing.assert_close(a1, a2, rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(b1, b2, rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(b1, b3, rtol=1e-4, atol=1e-5)
+    assert not torch.allclose(b1, plain(hidden)[1], atol=1e-4)  # the copy path is live
+
+
+def test_copy_path_keys_see_the_previous_token(tiny_spec):
+    """A copy slot can address "the token after X": changing only a token's predecessor changes its key."""
+    _, copy = copy_pair(tiny_spec)
+    x = torch.randn(1, 5, 32)
+    x2 = x.clone()
+    x2[0, 1] += 1.0  # token 1 changes; token 2's key must change through its predecessor
+    out = torch.randn(1, 4, 32)
+    emb = torch.eye(64)[None, :5]
+    with torch.no_grad():
+        copy.copy_gain.fill_(1.0)
+        w1 = copy.copied(out.expand(2, 4, 32), x.expand(2, 5, 32), None, emb)[0]
+        w2 = copy.copied(out.expand(2, 4, 32), x2.expand(2, 5, 32), None, emb)[0]
+        keys = [copy.copy_key(torch.cat([v, torch.nn.functional.pad(v, (0, 0, 1, 0))[:, :-1]], -1)) for v in (x, x2)]
+    assert not torch.allclose(keys[0][0, 2], keys[1][0, 2]) and torch.allclose(keys[0][0, 3], keys[1][0, 3])
+    assert not torch.allclose(w1, w2)
+
+
+def test_copy_path_fits_the_16mb_fp16_budget():
+    n = count_parameters(Hypernet(HypernetConfig(n_layer=30, d_model=576, d_ff=1536, copy=True)))
+    assert n * 2 <= 16e6, f"{n} parameters is {n * 2 / 1e6:.1f} MB in fp16"

@@ -63,6 +63,25 @@ def test_warm_start_copies_weights_from_a_bundle(tmp_path, tiny_spec, tokenize):
         assert torch_equal(ps, pg), name  # lr 0: the run kept exactly the weights it started from
 
 
+def test_warm_start_adds_a_fresh_copy_path_and_refuses_to_drop_one(tmp_path, tiny_spec, tokenize):
+    from engine.checkpoint import CheckpointError
+
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    tiny = json.loads(CONFIG.read_text())["hypernet"]
+    train(TrainConfig.from_json(CONFIG, out_dir=str(a), base_path=str(tiny_spec.path), steps=2), tokenize=tokenize)
+    train(TrainConfig.from_json(CONFIG, out_dir=str(b), base_path=str(tiny_spec.path), steps=1, lr=0.0,
+                                hypernet={**tiny, "copy": True}, init_from=str(a / "export")), tokenize=tokenize)
+    src, _ = load_hypernet(a / "export")
+    got, _ = load_hypernet(b / "checkpoint")
+    assert got.cfg.copy and not src.cfg.copy
+    for name, w in src.state_dict().items():
+        assert torch_equal(w, got.state_dict()[name]), name
+    assert (got.copy_gain > 0).all()  # fresh init, live from the first step
+    with pytest.raises(CheckpointError, match="copy path"):
+        train(TrainConfig.from_json(CONFIG, out_dir=str(c), base_path=str(tiny_spec.path), steps=1,
+                                    init_from=str(b / "checkpoint")), tokenize=tokenize)
+
+
 def torch_equal(x, y) -> bool:
     return bool((x == y).all())
 
@@ -236,7 +255,7 @@ def test_needles_can_be_cut_into_more_chunks_than_other_texts():
         BatchConfig(needle_max_chunks=0)
 
 
-@pytest.mark.parametrize("name", ["d2l_smollm2.json", "d2l_smollm2_v6.json", "d2l_smollm2_v7.json", "d2l_smollm2_v8.json", "d2l_smollm2_v9.json", "d2l_tiny.json"])
+@pytest.mark.parametrize("name", ["d2l_smollm2.json", "d2l_smollm2_v6.json", "d2l_smollm2_v7.json", "d2l_smollm2_v8.json", "d2l_smollm2_v9.json", "d2l_smollm2_copy.json", "d2l_tiny.json"])
 def test_shipped_configs_parse(name):
     from engine.batches import BatchConfig
     from engine.data.facts import FactsConfig

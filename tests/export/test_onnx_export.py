@@ -72,6 +72,34 @@ def test_onnx_runtime_matches_torch(T, ort_hypernet, torch_reference, tiny_spec)
     assert err_a < MAX_REL_ERR and err_b < MAX_REL_ERR
 
 
+def test_copy_path_exports_and_matches_torch(tiny_bundle, tiny_spec, tmp_path):
+    """A hypernetwork with the copy path (token embeddings mixed into B) runs in ONNX Runtime as in torch."""
+    from dataclasses import replace
+
+    from engine.checkpoint import load_hypernet
+    from engine.d2l import ChunkToLora
+    from engine.hypernet import Hypernet
+    from engine.model import load_llama
+    from export.onnx_export import export_bundle
+
+    _, plain = tiny_bundle
+    torch.manual_seed(1)
+    hypernet = Hypernet(replace(plain.cfg, copy=True)).eval()
+    hypernet.load_state_dict(plain.state_dict(), strict=False)
+    with torch.no_grad():
+        hypernet.copy_gain.fill_(3.0)
+    export_bundle(tiny_spec, hypernet, tmp_path)
+    ids = np.random.default_rng(0).integers(0, tiny_spec.vocab_size, 40)
+    got_a, got_b = OnnxHypernet(tmp_path, tiny_spec, ORT_CPU).chunk_lora(ids.tolist())
+    stored, _ = load_hypernet(tmp_path, tiny_spec.sha256)
+    assert stored.cfg.copy
+    with torch.no_grad():
+        want_a, want_b = (t.numpy() for t in ChunkToLora(load_llama(tiny_spec), stored.eval())(torch.from_numpy(ids)[None]))
+        _, plain_b = (t.numpy() for t in ChunkToLora(load_llama(tiny_spec), plain.eval())(torch.from_numpy(ids)[None]))
+    assert rel_err(got_a, want_a) < MAX_REL_ERR and rel_err(got_b, want_b) < MAX_REL_ERR
+    assert rel_err(plain_b, want_b) > 0.01  # the copy path changed B: a real comparison
+
+
 def test_graph_file_holds_no_weights(bundle):
     graph = bundle / GRAPH_FILE
     assert graph.stat().st_size < 2 * 1024 * 1024
