@@ -21,17 +21,20 @@ cosine 0.94-0.97, after standardisation ~0), and the chat-template tokens around
 the content (including the attention-sink first token, norm ~25,000) are not
 read by the aggregator.
 
-Copy path (``copy=True``): each B column also gets an attention-weighted sum
-of the chunk's own token embeddings, at model width. The decoder output of a
-rank slot queries the chunk's tokens (keys from each token's and its
-predecessor's projected activations, so "the token after X" can be addressed);
-the weights mix the rows of the base's (tied) embedding matrix, scaled by a
-learned per-layer gain. Why: an answer that is a name must end up as that
-name's embedding direction in the residual stream, one of 49k; through the
-256-wide, L2-normalised latent and a head shared by all layers, v10 wrote
-numbers (10 digit tokens) into weights but no names at all (see
-``engine.answer_probe``). The copy path is how an in-context copy head gets a
-token out of the prompt; here it writes it into B instead.
+Copy slots (``copy_rank > 0``): each chunk also gets ``copy_rank`` key-value
+slots per layer, a memory in weights. A slot query (a learned query read out of
+the latents, like the rank queries) attends over the chunk's tokens, with keys
+from each token's and its predecessor's projected activations; with those
+weights, B's column mixes the tokens' own embeddings (the base's tied
+embedding matrix, times a learned per-layer gain: the value, "write this
+token") and A's row is a linear map of the mixed predecessors' activations
+(the key, "when the context looks like what preceded it"). Why: v10 wrote
+numbers into weights but no names at all (``engine.answer_probe``); a name's
+first token must land as one of 49k embedding directions, which the shared,
+256-wide, L2-normalised B head does not reach. An earlier try that only added
+copied embeddings to the existing slots' B columns went unused (its gains
+stayed at their init over 380 steps), hence slots whose A comes from the same
+attention.
 
 Chunks: a long text is split into chunks; chunk adapters are concatenated
 along the rank (their deltas add), see :func:`combine_chunks`.
@@ -47,7 +50,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 HYPERNET_SCHEMA_VERSION = 1
-COPY_GAIN_INIT = 0.01  # copied columns start near the size of v10's late-layer B columns (~0.02), not at 0
+COPY_GAIN_INIT = 0.01  # copied B columns start near the size of v10's late-layer B columns (~0.02), not at 0
+COPY_A_INIT_STD = 0.005  # copy slots' A rows start at norm ~0.2, like v10's trained A rows
 
 
 @dataclass(frozen=True)
@@ -67,16 +71,21 @@ class HypernetConfig:
     chunk_tokens: int = 512  # longest chunk seen in training; longer texts are split
     skip_head: int = 0  # encoder-input tokens before the content (chat-template prefix) the aggregator ignores
     skip_tail: int = 0  # ... and after it (template suffix)
-    copy: bool = False  # B columns also copy the chunk's token embeddings (module docstring, "Copy path")
+    copy_rank: int = 0  # key-value copy slots per chunk and layer, on top of ``rank`` (module docstring)
 
     def __post_init__(self) -> None:
         for k in ("n_layer", "d_model", "d_ff", "rank", "latent_dim", "n_latents", "n_blocks", "n_heads", "chunk_tokens"):
             if getattr(self, k) <= 0:
                 raise ValueError(f"HypernetConfig.{k} must be positive, got {getattr(self, k)}")
-        if self.bias_rank < 0 or self.skip_head < 0 or self.skip_tail < 0:
-            raise ValueError("HypernetConfig.bias_rank, skip_head and skip_tail must be >= 0")
+        if min(self.bias_rank, self.skip_head, self.skip_tail, self.copy_rank) < 0:
+            raise ValueError("HypernetConfig.bias_rank, skip_head, skip_tail and copy_rank must be >= 0")
         if self.latent_dim % self.n_heads:
             raise ValueError(f"latent_dim {self.latent_dim} is not divisible by n_heads {self.n_heads}")
+
+    @property
+    def chunk_rank(self) -> int:
+        """Rank of one chunk's adapter: the latent slots plus the copy slots."""
+        return self.rank + self.copy_rank
 
     @property
     def scale(self) -> float:
@@ -160,9 +169,13 @@ class Hypernet(nn.Module):
         r0 = max(cfg.bias_rank, 1)
         self.bias_a = nn.Parameter(torch.randn(L, r0, cfg.d_ff) / math.sqrt(cfg.d_ff))
         self.bias_b = nn.Parameter(torch.zeros(L, cfg.d_model, r0))
-        if cfg.copy:
+        if cfg.copy_rank:
+            self.copy_queries = nn.Parameter(torch.randn(cfg.copy_rank, D) * 0.02)
             self.copy_query = nn.Linear(D, D, bias=False)
             self.copy_key = nn.Linear(2 * D, D, bias=False)  # [token, previous token]
+            self.copy_norm = nn.LayerNorm(D)
+            self.copy_head_a = nn.Linear(D, cfg.d_ff, bias=False)
+            nn.init.normal_(self.copy_head_a.weight, std=COPY_A_INIT_STD)
             self.copy_gain = nn.Parameter(torch.full((L,), COPY_GAIN_INIT))
 
     def content(self, hidden: torch.Tensor, mask: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -198,8 +211,8 @@ class Hypernet(nn.Module):
                 mask: torch.Tensor | Sequence[torch.Tensor] | None = None,
                 emb: torch.Tensor | Sequence[torch.Tensor] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """hidden: (N, L, T, d_model) residual streams of whole encoder inputs; mask: (N, T) bool, True = real
-        token, rows right-padded; emb: (N, T, d_model) the inputs' token embeddings (needed with ``copy``)
-        -> A: (N, L, r, d_ff), B: (N, L, d_model, r).
+        token, rows right-padded; emb: (N, T, d_model) the inputs' token embeddings (needed with copy slots)
+        -> A: (N, L, r, d_ff), B: (N, L, d_model, r) with r = ``cfg.chunk_rank`` (copy slots last).
 
         ``hidden``, ``mask`` and ``emb`` may also be lists: groups of rows, each padded to its own length, run
         in one call (one DDP forward) with the results concatenated in list order.
@@ -215,9 +228,9 @@ class Hypernet(nn.Module):
                  emb: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """forward() for one tensor of rows."""
         c = self.cfg
-        if c.copy and emb is None:
+        if c.copy_rank and emb is None:
             raise ValueError("this hypernetwork copies token embeddings: pass emb (the inputs' token embeddings)")
-        if c.copy and mask is None:
+        if c.copy_rank and mask is None:
             emb = emb[:, c.skip_head:hidden.shape[2] - c.skip_tail]
         hidden, mask = self.content(hidden, mask)
         N, L, T, _ = hidden.shape
@@ -239,23 +252,28 @@ class Hypernet(nn.Module):
         A = self.head_a(out).view(N, L, c.rank, c.d_ff)
         B = self.head_b(out).view(N, L, c.rank, c.d_model).transpose(-1, -2)  # (N, L, d_model, r)
         B = B * self.b_scale.view(1, L, 1, 1).to(B.dtype)
-        if c.copy:
-            B = B + self.copied(out, x, m, emb).view(N, L, c.d_model, c.rank).to(B.dtype)
+        if c.copy_rank:
+            ca, cb = self.copy_slots(lat, lemb, x, m, emb)
+            A, B = torch.cat([A, ca.to(A.dtype)], dim=2), torch.cat([B, cb.to(B.dtype)], dim=3)
         return A, B
 
-    def copied(self, out: torch.Tensor, x: torch.Tensor, mask: torch.Tensor | None,
-               emb: torch.Tensor) -> torch.Tensor:
-        """The copy path's B columns: out (N*L, r, D) rank-slot queries, x (N*L, T, D) projected tokens,
-        mask (N*L, T) or None, emb (N, T, d_model) -> (N*L, d_model, r)."""
-        N, L = emb.shape[0], self.cfg.n_layer
+    def copy_slots(self, lat: torch.Tensor, lemb: torch.Tensor, x: torch.Tensor, mask: torch.Tensor | None,
+                   emb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The copy slots' A (N, L, rc, d_ff) and B (N, L, d_model, rc): lat (N*L, n_latents, D) latents,
+        lemb (N*L, 1, D) layer embeddings, x (N*L, T, D) projected tokens, mask (N*L, T) or None, emb (N, T, d)."""
+        c = self.cfg
+        N, L, T = emb.shape[0], c.n_layer, x.shape[1]
+        q = self.decoder(self.dec_norm(self.copy_queries[None] + lemb), lat)  # (N*L, rc, D), read out of the latents
         prev = F.pad(x, (0, 0, 1, 0))[:, :-1]  # each token's predecessor (zeros before the first)
         keys = self.copy_key(torch.cat([x, prev], dim=-1))  # (N*L, T, D)
-        scores = self.copy_query(out) @ keys.transpose(1, 2) / math.sqrt(keys.shape[-1])  # (N*L, r, T)
+        scores = self.copy_query(q) @ keys.transpose(1, 2) / math.sqrt(keys.shape[-1])  # (N*L, rc, T)
         if mask is not None:
             scores = scores.masked_fill(~mask[:, None, :], float("-inf"))
-        w = scores.float().softmax(-1).view(N, L, -1, scores.shape[-1])  # (N, L, r, T)
-        cols = torch.einsum("nlrt,ntd->nldr", w, emb.float())  # (N, L, d_model, r)
-        return (cols * self.copy_gain.view(1, L, 1, 1).float()).reshape(N * L, -1, w.shape[2])
+        w = scores.float().softmax(-1)
+        context = F.normalize(self.copy_norm(w.to(prev.dtype) @ prev).float(), dim=-1)  # (N*L, rc, D)
+        A = self.copy_head_a(context.to(x.dtype)).view(N, L, c.copy_rank, c.d_ff)
+        B = torch.einsum("nlrt,ntd->nldr", w.view(N, L, c.copy_rank, T), emb.float())  # (N, L, d_model, rc)
+        return A, B * self.copy_gain.view(1, L, 1, 1).float()
 
     def bias_lora(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The text-independent adapter block: A (L, rb, d_ff), B (L, d_model, rb); empty if bias_rank is 0."""

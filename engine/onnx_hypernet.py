@@ -102,7 +102,7 @@ class OnnxHypernet:
         if hashlib.sha256(data).hexdigest() != self.config["onnx"]["sha256"]:
             raise HypernetError(f"{graph}: graph file does not match its recorded sha256; reinstall or re-export")
         hp = self.config["hypernet"]
-        self.rank, self.scale = int(hp["rank"]), 2.0 * int(hp["rank"]) ** 1.5
+        self.rank, self.scale = int(hp["rank"]) + int(hp.get("copy_rank", 0)), 2.0 * int(hp["rank"]) ** 1.5  # rank per chunk
         self.chunk_tokens = int(hp["chunk_tokens"])
         from safetensors.numpy import load_file
 

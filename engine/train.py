@@ -368,18 +368,17 @@ def best_score(dir: Path) -> float:
 
 
 def warm_start(hypernet: Hypernet, source: Path, base_sha256: str) -> None:
-    """Copy the weights of a saved hypernetwork (same base, same config, or the same without the copy path)
-    into ``hypernet``; a copy path the source lacks keeps its fresh init; the optimizer starts fresh."""
+    """Copy the weights of a saved hypernetwork (same base, same config, or the same without copy slots)
+    into ``hypernet``; copy slots the source lacks keep their fresh init; the optimizer starts fresh."""
     loaded, _ = load_hypernet(source, base_sha256)
-    if loaded.cfg != hypernet.cfg and replace(loaded.cfg, copy=hypernet.cfg.copy) != hypernet.cfg:
+    adds_copy = loaded.cfg.copy_rank == 0 and replace(loaded.cfg, copy_rank=hypernet.cfg.copy_rank) == hypernet.cfg
+    if loaded.cfg != hypernet.cfg and not adds_copy:
         raise CheckpointError(f"{source}: hypernet config {loaded.cfg} differs from the run's {hypernet.cfg}")
-    if loaded.cfg.copy and not hypernet.cfg.copy:
-        raise CheckpointError(f"{source}: has a copy path the run's hypernet config lacks (set hypernet.copy)")
     device = next(hypernet.parameters()).device
     missing, _ = hypernet.load_state_dict({k: v.to(device) for k, v in loaded.state_dict().items()}, strict=False)
     if any(not k.startswith("copy_") for k in missing):
         raise CheckpointError(f"{source}: weights missing {missing}")
-    log.info("warm start from %s%s", source, " (copy path fresh)" if missing else "")
+    log.info("warm start from %s%s", source, " (copy slots fresh)" if missing else "")
 
 
 def mean_over_ranks(row: dict, device: torch.device) -> dict:

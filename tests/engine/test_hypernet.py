@@ -155,20 +155,20 @@ def test_default_size_fits_the_16mb_fp16_budget():
 
 
 def copy_pair(tiny_spec, **kw) -> tuple[Hypernet, Hypernet]:
-    """A copy-path hypernet and the same weights without the copy path."""
+    """A hypernet with 3 copy slots and the same weights without them."""
     torch.manual_seed(0)
     plain = Hypernet(small_cfg(**kw))
     with torch.no_grad():
         plain.head_b.weight.normal_(0.0, 0.05)
-    copy = Hypernet(small_cfg(copy=True, **kw))
+    copy = Hypernet(small_cfg(copy_rank=3, **kw))
     missing, unexpected = copy.load_state_dict(plain.state_dict(), strict=False)
-    assert not unexpected and sorted(missing) == ["copy_gain", "copy_key.weight", "copy_query.weight"]
+    assert not unexpected and all(k.startswith("copy_") for k in missing)
     return plain, copy
 
 
-def test_copy_path_adds_a_convex_mix_of_the_content_embeddings_to_b(tiny_spec):
-    """With one-hot token embeddings each copied B column shows its attention weights: they cover only content
-    tokens (never the template), are >= 0 and sum to the layer's gain."""
+def test_copy_slots_write_a_convex_mix_of_the_content_embeddings_into_b(tiny_spec):
+    """The first ``rank`` slots are the plain hypernet's; with one-hot token embeddings each copy slot's B column
+    shows its attention weights: only content tokens (never the template), >= 0, summing to the layer's gain."""
     plain, copy = copy_pair(tiny_spec, skip_head=2, skip_tail=1)
     base = load_llama(tiny_spec)
     ids = torch.randint(0, 1000, (1, 12))
@@ -178,16 +178,19 @@ def test_copy_path_adds_a_convex_mix_of_the_content_embeddings_to_b(tiny_spec):
         hidden = base(ids, all_layers=True)
         a0, b0 = plain(hidden)
         a1, b1 = copy(hidden, None, emb)
-    torch.testing.assert_close(a0, a1)
-    w = (b1 - b0)[0]  # (L, d_model, r): rows t < 12 are token t's weight
+    assert a1.shape == (1, 2, 4 + 3, 128) and b1.shape == (1, 2, 64, 4 + 3) and copy.cfg.chunk_rank == 7
+    torch.testing.assert_close(a1[:, :, :4], a0)
+    torch.testing.assert_close(b1[..., :4], b0)
+    w = b1[0, :, :, 4:]  # (L, d_model, rc): row t < 12 is token t's weight
     assert torch.count_nonzero(w[:, 12:]) == 0
     assert torch.count_nonzero(w[:, :2]) == 0 and torch.count_nonzero(w[:, 11]) == 0  # template tokens
     assert (w >= 0).all()
-    torch.testing.assert_close(w.sum(1), torch.tensor([0.5, 2.0])[:, None].expand(2, 4))
+    torch.testing.assert_close(w.sum(1), torch.tensor([0.5, 2.0])[:, None].expand(2, 3))
+    assert a1[:, :, 4:].abs().max() > 0
 
 
-def test_copy_path_needs_embeddings_and_agrees_padded_and_grouped(tiny_spec):
-    plain, copy = copy_pair(tiny_spec, skip_head=2, skip_tail=1)
+def test_copy_slots_need_embeddings_and_agree_padded_and_grouped(tiny_spec):
+    _, copy = copy_pair(tiny_spec, skip_head=2, skip_tail=1)
     base = load_llama(tiny_spec)
     ids = torch.randint(0, 1000, (1, 10))
     with torch.no_grad():
@@ -200,30 +203,31 @@ def test_copy_path_needs_embeddings_and_agrees_padded_and_grouped(tiny_spec):
         mask = torch.zeros(1, 15, dtype=torch.bool)
         mask[0, :10] = True
         a2, b2 = copy(base(padded, all_layers=True), mask, base.tok_emb(padded))
-        lora, _, b3 = make_lora(base, copy, padded, mask, [1])
-    torch.testing.assert_close(a1, a2, rtol=1e-4, atol=1e-5)
-    torch.testing.assert_close(b1, b2, rtol=1e-4, atol=1e-5)
-    torch.testing.assert_close(b1, b3, rtol=1e-4, atol=1e-5)
-    assert not torch.allclose(b1, plain(hidden)[1], atol=1e-4)  # the copy path is live
+        lora, a3, b3 = make_lora(base, copy, padded, mask, [1])
+    for a in (a2, a3):
+        torch.testing.assert_close(a1, a, rtol=1e-4, atol=1e-5)
+    for b in (b2, b3):
+        torch.testing.assert_close(b1, b, rtol=1e-4, atol=1e-5)
+    assert lora.A.shape[2] == 2 + 7 and lora.scale == pytest.approx(copy.cfg.scale)  # scale stays 2 * rank^1.5
 
 
-def test_copy_path_keys_see_the_previous_token(tiny_spec):
-    """A copy slot can address "the token after X": changing only a token's predecessor changes its key."""
+def test_copy_slots_key_on_the_previous_token(tiny_spec):
+    """A copy slot can address "the token after X": changing only token 1 moves token 2's key, not token 3's;
+    and A's rows read the mixed predecessors."""
     _, copy = copy_pair(tiny_spec)
-    x = torch.randn(1, 5, 32)
+    x = torch.randn(2, 5, 32)  # N*L rows
     x2 = x.clone()
-    x2[0, 1] += 1.0  # token 1 changes; token 2's key must change through its predecessor
-    out = torch.randn(1, 4, 32)
+    x2[:, 1] += 1.0
+    keys = [copy.copy_key(torch.cat([v, torch.nn.functional.pad(v, (0, 0, 1, 0))[:, :-1]], -1)) for v in (x, x2)]
+    assert not torch.allclose(keys[0][:, 2], keys[1][:, 2]) and torch.allclose(keys[0][:, 3], keys[1][:, 3])
+    lat, lemb = torch.randn(2, 4, 32), torch.randn(2, 1, 32)
     emb = torch.eye(64)[None, :5]
     with torch.no_grad():
-        copy.copy_gain.fill_(1.0)
-        w1 = copy.copied(out.expand(2, 4, 32), x.expand(2, 5, 32), None, emb)[0]
-        w2 = copy.copied(out.expand(2, 4, 32), x2.expand(2, 5, 32), None, emb)[0]
-        keys = [copy.copy_key(torch.cat([v, torch.nn.functional.pad(v, (0, 0, 1, 0))[:, :-1]], -1)) for v in (x, x2)]
-    assert not torch.allclose(keys[0][0, 2], keys[1][0, 2]) and torch.allclose(keys[0][0, 3], keys[1][0, 3])
-    assert not torch.allclose(w1, w2)
+        a1, b1 = copy.copy_slots(lat, lemb, x, None, emb)
+        a2, b2 = copy.copy_slots(lat, lemb, x2, None, emb)
+    assert not torch.allclose(a1, a2) and not torch.allclose(b1, b2)
 
 
-def test_copy_path_fits_the_16mb_fp16_budget():
-    n = count_parameters(Hypernet(HypernetConfig(n_layer=30, d_model=576, d_ff=1536, copy=True)))
+def test_copy_slots_fit_the_16mb_fp16_budget():
+    n = count_parameters(Hypernet(HypernetConfig(n_layer=30, d_model=576, d_ff=1536, copy_rank=8)))
     assert n * 2 <= 16e6, f"{n} parameters is {n * 2 / 1e6:.1f} MB in fp16"

@@ -63,21 +63,21 @@ def test_warm_start_copies_weights_from_a_bundle(tmp_path, tiny_spec, tokenize):
         assert torch_equal(ps, pg), name  # lr 0: the run kept exactly the weights it started from
 
 
-def test_warm_start_adds_a_fresh_copy_path_and_refuses_to_drop_one(tmp_path, tiny_spec, tokenize):
+def test_warm_start_adds_fresh_copy_slots_and_refuses_to_drop_them(tmp_path, tiny_spec, tokenize):
     from engine.checkpoint import CheckpointError
 
     a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
     tiny = json.loads(CONFIG.read_text())["hypernet"]
     train(TrainConfig.from_json(CONFIG, out_dir=str(a), base_path=str(tiny_spec.path), steps=2), tokenize=tokenize)
     train(TrainConfig.from_json(CONFIG, out_dir=str(b), base_path=str(tiny_spec.path), steps=1, lr=0.0,
-                                hypernet={**tiny, "copy": True}, init_from=str(a / "export")), tokenize=tokenize)
+                                hypernet={**tiny, "copy_rank": 2}, init_from=str(a / "export")), tokenize=tokenize)
     src, _ = load_hypernet(a / "export")
     got, _ = load_hypernet(b / "checkpoint")
-    assert got.cfg.copy and not src.cfg.copy
+    assert got.cfg.copy_rank == 2 and src.cfg.copy_rank == 0
     for name, w in src.state_dict().items():
         assert torch_equal(w, got.state_dict()[name]), name
     assert (got.copy_gain > 0).all()  # fresh init, live from the first step
-    with pytest.raises(CheckpointError, match="copy path"):
+    with pytest.raises(CheckpointError, match="differs"):
         train(TrainConfig.from_json(CONFIG, out_dir=str(c), base_path=str(tiny_spec.path), steps=1,
                                     init_from=str(b / "checkpoint")), tokenize=tokenize)
 
