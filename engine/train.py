@@ -417,8 +417,8 @@ class _DDPView(torch.nn.Module):
         super().__init__()
         self.ddp, self.cfg, self.inner = ddp, inner.cfg, inner
 
-    def forward(self, hidden, mask):
-        return self.ddp(hidden, mask)
+    def forward(self, hidden, mask, emb=None):
+        return self.ddp(hidden, mask, emb)
 
     def bias_lora(self):
         return self.inner.bias_lora()

@@ -287,3 +287,24 @@ def test_held_out_evaluation_reads_needles_in_natural_chunks(monkeypatch):
         tr.evaluate(None, None, [rec], None, None, BatchConfig(needle_max_chunks=48), "cpu")
     cfg = seen.value.args[0]
     assert cfg.max_chunks == 1 and cfg.needle_max_chunks is None
+
+
+def test_ddp_view_passes_token_embeddings_to_copy_slots(tiny_spec):
+    """Under DDP make_lora calls the hypernet through _DDPView; copy slots need the embeddings to get through
+    (a 2-GPU resume of a copy-slot run failed here)."""
+    import torch
+
+    from engine.d2l import make_lora
+    from engine.hypernet import Hypernet, HypernetConfig
+    from engine.model import load_llama
+    from engine.train import _DDPView
+
+    torch.manual_seed(0)
+    base = load_llama(tiny_spec)
+    hn = Hypernet(HypernetConfig(n_layer=tiny_spec.n_layer, d_model=tiny_spec.d_model, d_ff=tiny_spec.d_ff, rank=4,
+                                 latent_dim=32, n_latents=4, n_blocks=1, n_heads=2, copy_rank=2))
+    ids = torch.randint(0, 1000, (3, 9))
+    mask = torch.ones_like(ids, dtype=torch.bool)
+    want, _, _ = make_lora(base, hn, ids, mask, [1, 2])
+    got, _, _ = make_lora(base, _DDPView(hn, hn), ids, mask, [1, 2])
+    assert torch_equal(got.A, want.A) and torch_equal(got.B, want.B)
