@@ -25,9 +25,9 @@ Copy slots (``copy_rank > 0``): each chunk also gets ``copy_rank`` key-value
 slots per layer, a memory in weights. A slot query (a learned query read out of
 the latents, like the rank queries) attends over the chunk's tokens, with keys
 from each token's and its predecessor's projected activations; with those
-weights, B's column mixes the tokens' own embeddings (the base's tied
-embedding matrix, times a learned per-layer gain: the value, "write this
-token") and A's row is a linear map of the mixed predecessors' activations
+weights, B's column mixes the tokens' own input embeddings (SmolLM2 ties them
+to its output), times a learned per-layer gain: the value, "write this
+token"; and A's row is a linear map of the mixed predecessors' activations
 (the key, "when the context looks like what preceded it"). Why: v10 wrote
 numbers into weights but no names at all (``engine.answer_probe``); a name's
 first token must land as one of 49k embedding directions, which the shared,
