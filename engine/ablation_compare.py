@@ -49,18 +49,18 @@ def compare(control_path: Path, arm_paths: list[Path]) -> dict:
         train, evals = read_metrics(path)
         steps, loss = paired(c_train, train, "loss")
         _, kl = paired(c_train, train, "kl")
-        common = [r["step"] for r in evals if r["step"] in c_ev]
         arms[path.stem] = {
             "steps": steps, "loss_diff": loss, "windows": windows(steps, loss), "kl_diff_mean": statistics.mean(kl),
-            "eval": {s: {k: [c_ev[s].get(k), e["eval"].get(k)] for k in EVAL_KEYS}
-                     for s, e in ((r["step"], r) for r in evals) if s in common}}
+            "eval": {r["step"]: {k: [c_ev[r["step"]].get(k), r["eval"].get(k)] for k in EVAL_KEYS}
+                     for r in evals if r["step"] in c_ev}}
     return {"control": control_path.stem, "arms": arms}
 
 
 def table(r: dict) -> str:
+    first = next(iter(r["arms"].values()))["windows"]
     lines = [f"loss of arm − loss of {r['control']} on the same batches (negative = arm better)", "",
-             "| arm | " + " | ".join(f"steps {w['steps'][0]}–{w['steps'][1]}" for w in next(iter(r["arms"].values()))["windows"])
-             + " | KL, all steps |", "| --- |" + " --- |" * (len(next(iter(r["arms"].values()))["windows"]) + 1)]
+             "| arm | " + " | ".join(f"steps {w['steps'][0]}–{w['steps'][1]}" for w in first) + " | KL, all steps |",
+             "| --- |" + " --- |" * (len(first) + 1)]
     for name, a in r["arms"].items():
         cells = [f"{w['mean']:+.3f} ({w['min']:+.3f} … {w['max']:+.3f})" for w in a["windows"]]
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {a['kl_diff_mean']:+.3f} |")

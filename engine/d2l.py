@@ -14,12 +14,6 @@ def encode(base: Llama, ids: torch.Tensor) -> torch.Tensor:
         return base(ids, all_layers=True)
 
 
-def token_embeddings(base: Llama, ids: torch.Tensor) -> torch.Tensor:
-    """ids: (C, T) -> the base's input embeddings (C, T, d), no grad: what the hypernet's copy slots mix."""
-    with torch.no_grad():
-        return base.tok_emb(ids)
-
-
 def length_groups(lengths: list[int], max_tokens: int) -> list[list[int]]:
     """Row indices, longest row first, in groups whose padded size (rows x longest row) stays <= max_tokens."""
     order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
@@ -48,7 +42,7 @@ def make_lora(base: Llama, hypernet: Hypernet, ids: torch.Tensor, mask: torch.Te
         rows, width = torch.tensor(g, device=ids.device), lengths[g[0]]
         hidden.append(encode(base, ids[rows, :width]).to(dtype))  # (G, L, width, d)
         masks.append(mask[rows, :width])
-        embs.append(token_embeddings(base, ids[rows, :width]) if hypernet.cfg.copy_rank else None)
+        embs.append(base.tok_emb(ids[rows, :width]) if hypernet.cfg.copy_rank else None)  # what copy slots mix
     A, B = hypernet(hidden, masks, embs)  # rows in group order: (C, L, r, d_ff), (C, L, d, r)
     back = torch.argsort(torch.tensor([i for g in groups for i in g], device=A.device))
     A, B = A[back], B[back]

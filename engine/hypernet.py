@@ -180,20 +180,23 @@ class Hypernet(nn.Module):
             nn.init.normal_(self.copy_head_a.weight, std=COPY_A_INIT_STD)
             self.copy_gain = nn.Parameter(torch.full((L,), COPY_GAIN_INIT))
 
-    def content(self, hidden: torch.Tensor, mask: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """The content part of encoder inputs: drop the template tokens (slice, or mask when rows are padded)."""
+    def content(self, hidden: torch.Tensor, mask: torch.Tensor | None, emb: torch.Tensor | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """The content part of encoder inputs (and of their token embeddings ``emb``, if given): drop the template
+        tokens (slice, or mask when rows are padded)."""
         c = self.cfg
         T = hidden.shape[2]
         if mask is None:
-            return hidden[:, :, c.skip_head:T - c.skip_tail], None
+            keep = slice(c.skip_head, T - c.skip_tail)
+            return hidden[:, :, keep], None, None if emb is None else emb[:, keep]
         pos = torch.arange(T, device=mask.device)
         length = mask.sum(1, keepdim=True)  # rows are right-padded
-        return hidden, mask & (pos >= c.skip_head) & (pos < length - c.skip_tail)
+        return hidden, mask & (pos >= c.skip_head) & (pos < length - c.skip_tail), emb
 
     @torch.no_grad()
     def calibrate(self, hidden: torch.Tensor, mask: torch.Tensor | None = None) -> None:
         """Set the input statistics (per layer and channel) from residual streams of real text."""
-        x, m = self.content(hidden.float(), mask)
+        x, m, _ = self.content(hidden.float(), mask)
         w = torch.ones(x.shape[0], x.shape[2], device=x.device) if m is None else m.float()
         w = w[:, None, :, None]  # (N, 1, T, 1)
         n = w.sum((0, 2))
@@ -232,9 +235,7 @@ class Hypernet(nn.Module):
         c = self.cfg
         if c.copy_rank and emb is None:
             raise ValueError("this hypernetwork copies token embeddings: pass emb (the inputs' token embeddings)")
-        if c.copy_rank and mask is None:
-            emb = emb[:, c.skip_head:hidden.shape[2] - c.skip_tail]
-        hidden, mask = self.content(hidden, mask)
+        hidden, mask, emb = self.content(hidden, mask, emb)
         N, L, T, _ = hidden.shape
         if mask is None:
             x = self.project(hidden, self.in_mean[:, None], self.in_std[:, None])  # (N, L, T, D)

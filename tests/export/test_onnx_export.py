@@ -93,9 +93,10 @@ def test_copy_slots_export_and_match_torch(tiny_bundle, tiny_spec, tmp_path):
     got_a, got_b = OnnxHypernet(tmp_path, tiny_spec, ORT_CPU).chunk_lora(ids.tolist())
     stored, _ = load_hypernet(tmp_path, tiny_spec.sha256)
     assert stored.cfg.copy_rank == 3 and got_a.shape[1] == got_b.shape[2] == 4 + 3
+    base = load_llama(tiny_spec)
     with torch.no_grad():
-        want_a, want_b = (t.numpy() for t in ChunkToLora(load_llama(tiny_spec), stored.eval())(torch.from_numpy(ids)[None]))
-        _, plain_b = (t.numpy() for t in ChunkToLora(load_llama(tiny_spec), plain.eval())(torch.from_numpy(ids)[None]))
+        want_a, want_b = (t.numpy() for t in ChunkToLora(base, stored.eval())(torch.from_numpy(ids)[None]))
+        _, plain_b = (t.numpy() for t in ChunkToLora(base, plain.eval())(torch.from_numpy(ids)[None]))
     assert rel_err(got_a, want_a) < MAX_REL_ERR and rel_err(got_b, want_b) < MAX_REL_ERR
     assert rel_err(want_b[..., :4], plain_b) < 5e-3  # the latent slots are unchanged (up to the fp16 bundle)
     assert np.abs(want_b[..., 4:]).max() > 0 and np.abs(want_a[:, 4:]).max() > 0  # a real comparison
