@@ -55,11 +55,13 @@ class TrainConfig:
     needle_frac: float = 0.2
     needle_prose_frac: float = 0.5
     needle_tokens: tuple[int, int] = (32, 256)
+    needle_name_frac: float = 0.0  # share of needles that hide a name instead of a number (engine.data.needle)
     skill_frac: float = 0.0  # share of skill records (an instruction as the document; T2L through the same hypernet)
     ce_weight: float = 1.0
     kl_weight: float = 1.0
     kl_topk: int = 16
     l1_weight: float = 0.1
+    l1_copy: bool = True  # the L1 penalty also covers the copy slots' A and B (HypernetConfig.copy_rank)
     seed: int = 0
     log_every: int = 20
     eval_every: int = 250
@@ -104,6 +106,8 @@ def sample_records(cfg: TrainConfig, rng: random.Random, n: int, split: str, cou
         u = rng.random()
         if u < cfg.needle_frac:
             ncfg = NeedleConfig(n_tokens=rng.randint(*cfg.needle_tokens), prose=rng.random() < cfg.needle_prose_frac)
+            if cfg.needle_name_frac > 0 and rng.random() < cfg.needle_name_frac:  # no draw at 0: old streams stay
+                ncfg = replace(ncfg, value="name")
             out.append(make_needle(ncfg, rng, count_tokens=count_tokens, split=split))
         elif u < cfg.needle_frac + cfg.skill_frac:
             out.append(make_skill(skills_cfg, rng, split))
@@ -134,10 +138,18 @@ def compute_loss(base: Llama, hypernet: Hypernet, batch: Batch, cfg: TrainConfig
         per_tok = per_tok + cfg.kl_weight * kl
     Q, N = batch.student_ids.shape[0], len(batch.n_chunks)
     task = hierarchical_mean(per_tok, batch.q_of_pos, batch.doc_of_q, Q, N)
-    l1 = chunk_A.float().abs().mean() + chunk_B.float().abs().mean()
+    l1 = l1_penalty(chunk_A, chunk_B, None if cfg.l1_copy else hypernet.cfg.rank)
     loss = task + cfg.l1_weight * l1_share * l1
     acc = (s_logits.argmax(-1) == batch.targets).float().mean()
     return loss, {"loss": loss.item(), "ce": ce.mean().item(), "kl": kl.mean().item(), "l1": l1.item(), "tok_acc": acc.item()}
+
+
+def l1_penalty(chunk_A: torch.Tensor, chunk_B: torch.Tensor, rank: int | None = None) -> torch.Tensor:
+    """Mean |A| + mean |B| over chunks A (C, L, r, d_ff), B (C, L, d, r); ``rank``: only the first ``rank``
+    slots count (the latent slots; copy slots come last)."""
+    if rank is not None:
+        chunk_A, chunk_B = chunk_A[:, :, :rank], chunk_B[..., :rank]
+    return chunk_A.float().abs().mean() + chunk_B.float().abs().mean()
 
 
 def answer_logits(base: Llama, ids: torch.Tensor, lora: LoraBatch | None, rows: torch.Tensor, cols: torch.Tensor,

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # A side-by-side ablation on a 2-GPU machine: CONFIG trained twice at once from the same start, arm a as
 # written on GPU 0 and arm b with one override on GPU 1, then engine.answer_probe on both arms' last
-# hypernetworks (held-out facts_test_20 and 20 generated training-split documents with coined names).
+# hypernetworks (held-out facts_test_20, held-out name needles and 20 generated training-split documents
+# with coined names).
 # Usage: bench/device/ablate.sh CONFIG MINUTES 'FIELD=JSON'   (the override is arm b's --set)
 # Arm a keeps its run in /root/run, so bench/device/train_chunk.sh CONFIG ... resumes it while the machine is
-# warm. $OUT gets 8 files: metrics_{a,b}.jsonl, probe_{a,b}_{test,train}.json, export_{a,b}.tar.
+# warm, and running this script again while the machine is warm resumes both arms.
+# $OUT gets 6 files: metrics_{a,b}.jsonl, probes_{a,b}.tar (probe_{test,train,name}.json), export_{a,b}.tar.
 set -euo pipefail
 CONFIG=$1; MINUTES=$2; OVERRIDE=$3
 source bench/device/env.sh
@@ -15,10 +17,14 @@ arm() {  # GPU OUT_DIR [train args...]
     --base "$BASE" --out-dir "$dir" --max-minutes "$MINUTES" "$@" > "$dir.log" 2>&1 || tail -20 "$dir.log"
 }
 probe() {  # GPU RUN_DIR NAME
+  local dir=/root/probes_$3; mkdir -p $dir
   CUDA_VISIBLE_DEVICES=$1 python3 -m engine.answer_probe "$2/export" --base "$BASE" \
-    --data bench/data/facts_test_20.jsonl --out "$OUT/probe_$3_test.json" > "/root/probe_$3.log" 2>&1
+    --data bench/data/facts_test_20.jsonl --out "$dir/probe_test.json" > "/root/probe_$3.log" 2>&1
   CUDA_VISIBLE_DEVICES=$1 python3 -m engine.answer_probe "$2/export" --base "$BASE" \
-    --split train --coined 1 --n 20 --out "$OUT/probe_$3_train.json" >> "/root/probe_$3.log" 2>&1
+    --data bench/data/needle_name_256_50.jsonl --out "$dir/probe_name.json" >> "/root/probe_$3.log" 2>&1
+  CUDA_VISIBLE_DEVICES=$1 python3 -m engine.answer_probe "$2/export" --base "$BASE" \
+    --split train --coined 1 --n 20 --out "$dir/probe_train.json" >> "/root/probe_$3.log" 2>&1
+  tar -C $dir -cf "$OUT/probes_$3.tar" .
 }
 arm 0 /root/run & arm 1 /root/run_b --set "$OVERRIDE" & wait
 probe 0 /root/run a & probe 1 /root/run_b b & wait
@@ -36,7 +42,7 @@ for r in rows:
         e = r["eval"]
         print(r["step"], " ".join(f"{k}={e[k]:.3f}" for k in sorted(e) if k.endswith(("adapter_tok_acc", "shuffled_tok_acc", "adapter_q_acc", "shuffled_q_acc"))))
 PY
-  grep -vE "Warning|warn|INFO|^\s*$" "/root/probe_$x.log" | tail -12 || true
+  grep -vE "Warning|warn|INFO|^\s*$" "/root/probe_$x.log" | tail -18 || true
   cp "$dir/metrics.jsonl" "$OUT/metrics_$x.jsonl"
   tar -C "$dir" -cf "$OUT/export_$x.tar" export
 done

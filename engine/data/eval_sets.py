@@ -26,6 +26,8 @@ SETS = {
     "needle_256_50.jsonl": lambda: needle_set(256, n_per_depth=5, seed=12, split="test"),
     "needle_1k_20.jsonl": lambda: needle_set(1024, n_per_depth=2, seed=13, split="test"),
     "needle_4k_20.jsonl": lambda: needle_set(4096, n_per_depth=2, seed=14, split="test"),
+    # a name instead of a number: any token of the vocabulary, not ten digits (test-split names)
+    "needle_name_256_50.jsonl": lambda: needle_set(256, n_per_depth=5, seed=17, split="test", value="name"),
     # fact documents buried in ~12k tokens of test-split docstring prose: longer than the base's 8k window
     # (the prose depends on the Python version's standard library; the shipped file is the reference)
     "facts_long_12k_10.jsonl": lambda: long_facts_set(10, 12288, seed=16, split="test"),

@@ -1,10 +1,15 @@
-"""Needle-in-a-haystack records: one magic number hidden at a chosen depth of filler text.
+"""Needle-in-a-haystack records: one magic number (or name) hidden at a chosen depth of filler text.
 
 This is the Sakana Doc-to-LoRA reference format. The haystack repeats
 :data:`FILLER` (or, with ``prose=True``, real sentences from Python
 standard-library docstrings), and the needle sentence ``"The special magic
 number is 48213."`` sits at one of ten depths, 0 % (index 0) to 100 % (index 9),
 always at a sentence boundary.
+
+``value="name"`` hides a person's name instead ("The special magic name is Yael
+Tehranian.", drawn like the fact documents' names, so the split rule holds): a
+number's digits are a ten-token vocabulary, a name is any token the base knows,
+so this variant tests whether the hypernetwork can write an arbitrary token.
 
 Lengths are in *approximate tokens*: pass any ``count_tokens`` (a real
 tokenizer's ``len(encode(s))`` works); the default counts four characters a
@@ -26,10 +31,13 @@ import re
 import warnings
 from dataclasses import dataclass
 
+from engine.data.facts import coined_pools, pools
 from engine.data.records import QA, SPLITS, Record, TokenCounter, approx_tokens, check_split
 
 FILLER = "The grass is green. The sky is blue. The sun is yellow. Here we go. There and back again."
 QUESTION = "What is the special magic number? Reply with only the number."
+NAME_QUESTION = "What is the special magic name? Reply with only the name."
+VALUES = ("number", "name")
 N_DEPTHS = 10
 
 # Modules whose docstrings feed the prose haystack. Sorted; importing them runs
@@ -57,17 +65,24 @@ class NeedleConfig:
     n_tokens: haystack length including the needle, in ``count_tokens`` units.
     depth: needle position index 0..9 (0 %, 11 %, ..., 100 %); None picks one at random.
     prose: real docstring sentences as filler instead of the repeated grass/sky lines.
+    value: what the needle hides, "number" (the reference) or "name" (a first and last name).
+    coined_names: with ``value="name"``, the share of made-up names in the *train* split (the
+        held-out splits use their listed names, like the fact documents' test sets).
     """
 
     n_tokens: int
     depth: int | None = None
     prose: bool = False
+    value: str = "number"
+    coined_names: float = 0.6
 
     def __post_init__(self) -> None:
         if not isinstance(self.n_tokens, int) or self.n_tokens < 32:
             raise ValueError(f"n_tokens must be an int >= 32, got {self.n_tokens!r}")
         if self.depth is not None and not 0 <= self.depth < N_DEPTHS:
             raise ValueError(f"depth must be None or 0..{N_DEPTHS - 1}, got {self.depth!r}")
+        if self.value not in VALUES:
+            raise ValueError(f"value must be one of {VALUES}, got {self.value!r}")
 
 
 def needle_sentence(number: int) -> str:
@@ -77,6 +92,15 @@ def needle_sentence(number: int) -> str:
     'The special magic number is 4417.'
     """
     return f"The special magic number is {number}."
+
+
+def name_sentence(name: str) -> str:
+    """The needle line for a name.
+
+    >>> name_sentence("Yael Tehranian")
+    'The special magic name is Yael Tehranian.'
+    """
+    return f"The special magic name is {name}."
 
 
 def depth_fraction(depth: int) -> float:
@@ -95,6 +119,7 @@ def _is_prose(sentence: str) -> bool:
         and sentence.endswith(".")
         and not any(mark in sentence for mark in _CODE_MARKS)
         and "magic number" not in sentence.lower()
+        and "magic name" not in sentence.lower()
         and sentence.count("(") == sentence.count(")")
         and sentence.count('"') % 2 == 0
     )
@@ -205,6 +230,12 @@ def _magic_number(rng: random.Random) -> int:
     return rng.randrange(10 ** (digits - 1), 10**digits)
 
 
+def _magic_name(rng: random.Random, split: str, coined: float) -> str:
+    """A first and last name of ``split``: listed names, or with probability ``coined`` made-up ones."""
+    pool = coined_pools(rng, split, size=4) if rng.random() < coined else pools(split)
+    return f"{rng.choice(pool.first)} {rng.choice(pool.last)}"
+
+
 def make_needle(
     cfg: NeedleConfig,
     rng: random.Random,
@@ -213,15 +244,20 @@ def make_needle(
     split: str = "train",
     record_id: str | None = None,
 ) -> Record:
-    """One needle record (kind "needle"); ``split`` only matters for prose filler."""
+    """One needle record (kind "needle"); ``split`` picks the prose filler and the names."""
     check_split(split)
     depth = rng.randrange(N_DEPTHS) if cfg.depth is None else cfg.depth
-    number = _magic_number(rng)
+    if cfg.value == "name":
+        value = _magic_name(rng, split, cfg.coined_names if split == "train" else 0.0)
+        sentence, question = name_sentence(value), NAME_QUESTION
+    else:
+        value = str(_magic_number(rng))
+        sentence, question = needle_sentence(int(value)), QUESTION
     stream = _filler_stream(rng, cfg.prose, split)
-    document = _fit(stream, needle_sentence(number), depth, cfg.n_tokens, count_tokens)
-    qa = QA(QUESTION, (str(number),), str(number))
-    style = "prose" if cfg.prose else "plain"
-    rid = record_id or f"needle-{style}-{split}-{cfg.n_tokens}t-d{depth}-{number}"
+    document = _fit(stream, sentence, depth, cfg.n_tokens, count_tokens)
+    qa = QA(question, (value,), value)
+    style = ("prose" if cfg.prose else "plain") + ("-name" if cfg.value == "name" else "")
+    rid = record_id or f"needle-{style}-{split}-{cfg.n_tokens}t-d{depth}-{value.replace(' ', '_')}"
     return Record(rid, document, (qa,), "needle")
 
 
@@ -232,6 +268,7 @@ def needle_set(
     prose: bool = False,
     count_tokens: TokenCounter = approx_tokens,
     split: str = "train",
+    value: str = "number",
 ) -> list[Record]:
     """``n_per_depth`` needle records at each of the ten depths, reproducible from ``seed``.
 
@@ -240,10 +277,10 @@ def needle_set(
     """
     if n_per_depth < 1:
         raise ValueError(f"n_per_depth must be >= 1, got {n_per_depth}")
-    style = "prose" if prose else "plain"
+    style = ("prose" if prose else "plain") + ("-name" if value == "name" else "")
     records = []
     for depth in range(N_DEPTHS):
-        cfg = NeedleConfig(n_tokens=n_tokens, depth=depth, prose=prose)
+        cfg = NeedleConfig(n_tokens=n_tokens, depth=depth, prose=prose, value=value)
         for j in range(n_per_depth):
             rng = random.Random(f"needle:{style}:{split}:{n_tokens}:{seed}:{depth}:{j}")
             rid = f"needle-{style}-{split}-{n_tokens}t-{seed}-d{depth}-{j}"

@@ -130,11 +130,34 @@ def test_needle_prose_splits_disjoint():
         rest = rest[len(match):].lstrip()
 
 
+@pytest.mark.parametrize("split", ["train", "test"])
+def test_name_needles_hide_one_name_of_their_split(split):
+    records = needle.needle_set(256, n_per_depth=2, seed=4, split=split, value="name")
+    listed = facts.pools(split)
+    names = set()
+    for rec in records:
+        (qa,) = rec.questions
+        first, last = qa.target.split(" ")
+        assert qa.question == needle.NAME_QUESTION and qa.answers == (qa.target,)
+        assert rec.document.count(needle.name_sentence(qa.target)) == 1
+        assert "magic number" not in rec.document
+        assert facts.stable_split(first) == facts.stable_split(last) == split
+        if split == "test":  # held-out needles use the listed test names only
+            assert first in listed.first and last in listed.last
+        names.add(qa.target)
+    assert len(names) > len(records) // 2
+    assert needle.needle_set(256, 2, seed=4, split=split, value="name") == records
+    # the number needles' streams are untouched by the name variant
+    assert needle.needle_set(256, 2, seed=4, split=split)[0].questions[0].question == needle.QUESTION
+
+
 def test_needle_config_validation():
     with pytest.raises(ValueError, match="depth"):
         needle.NeedleConfig(n_tokens=100, depth=10)
     with pytest.raises(ValueError, match="n_tokens"):
         needle.NeedleConfig(n_tokens=10)
+    with pytest.raises(ValueError, match="value"):
+        needle.NeedleConfig(n_tokens=100, value="colour")
 
 
 # ---------------------------------------------------------------------------- facts

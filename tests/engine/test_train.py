@@ -255,7 +255,7 @@ def test_needles_can_be_cut_into_more_chunks_than_other_texts():
         BatchConfig(needle_max_chunks=0)
 
 
-@pytest.mark.parametrize("name", ["d2l_smollm2.json", "d2l_smollm2_v6.json", "d2l_smollm2_v7.json", "d2l_smollm2_v8.json", "d2l_smollm2_v9.json", "d2l_smollm2_copy.json", "d2l_tiny.json"])
+@pytest.mark.parametrize("name", ["d2l_smollm2.json", "d2l_smollm2_v6.json", "d2l_smollm2_v7.json", "d2l_smollm2_v8.json", "d2l_smollm2_v9.json", "d2l_smollm2_copy.json", "d2l_smollm2_names.json", "d2l_tiny.json"])
 def test_shipped_configs_parse(name):
     from engine.batches import BatchConfig
     from engine.data.facts import FactsConfig
@@ -308,3 +308,34 @@ def test_ddp_view_passes_token_embeddings_to_copy_slots(tiny_spec):
     want, _, _ = make_lora(base, hn, ids, mask, [1, 2])
     got, _, _ = make_lora(base, _DDPView(hn, hn), ids, mask, [1, 2])
     assert torch_equal(got.A, want.A) and torch_equal(got.B, want.B)
+
+
+def test_l1_penalty_can_leave_out_the_copy_slots():
+    import torch
+
+    from engine.train import l1_penalty
+
+    A, B = torch.randn(3, 2, 6, 10), torch.randn(3, 2, 5, 6)  # rank 4 + 2 copy slots
+    A2, B2 = A.clone(), B.clone()
+    A2[:, :, 4:] *= 10
+    B2[..., 4:] *= 10
+    assert l1_penalty(A2, B2, rank=4) == l1_penalty(A, B, rank=4)
+    assert l1_penalty(A2, B2) > l1_penalty(A, B)
+    want = A[:, :, :4].abs().mean() + B[..., :4].abs().mean()
+    assert torch.allclose(l1_penalty(A, B, rank=4), want)
+
+
+def test_name_needles_join_the_mixture_only_when_asked():
+    import random as _random
+
+    from engine.data.needle import NAME_QUESTION, QUESTION
+    from engine.data.records import approx_tokens
+    from engine.train import TrainConfig, sample_records
+
+    plain = TrainConfig(out_dir="unused", needle_frac=0.5)
+    old = sample_records(plain, _random.Random(3), 40, "train", approx_tokens)
+    assert {r.questions[0].question for r in old if r.kind == "needle"} == {QUESTION}
+    named = sample_records(TrainConfig(out_dir="unused", needle_frac=0.5, needle_name_frac=0.5), _random.Random(3), 40,
+                           "train", approx_tokens)
+    questions = [r.questions[0].question for r in named if r.kind == "needle"]
+    assert QUESTION in questions and NAME_QUESTION in questions
