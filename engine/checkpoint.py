@@ -34,7 +34,8 @@ def save_hypernet(dir: Path, hypernet: Hypernet, base_sha256: str, dtype: torch.
                   extra: dict | None = None) -> None:
     """Write weights (in ``dtype``) and config.json into ``dir`` (created)."""
     dir.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().to("cpu", dtype).contiguous() for k, v in hypernet.state_dict().items()}
+    state = {k: v.detach().to("cpu", dtype if v.is_floating_point() else v.dtype).contiguous()  # tables stay integers
+             for k, v in hypernet.state_dict().items()}
     save_file(state, str(dir / WEIGHTS), metadata={"schema_version": str(HYPERNET_SCHEMA_VERSION)})
     cfg = {"schema_version": HYPERNET_SCHEMA_VERSION, "hypernet": hypernet.cfg.to_dict(),
            "base_sha256": base_sha256, **(extra or {})}

@@ -42,7 +42,7 @@ def make_lora(base: Llama, hypernet: Hypernet, ids: torch.Tensor, mask: torch.Te
         rows, width = torch.tensor(g, device=ids.device), lengths[g[0]]
         hidden.append(encode(base, ids[rows, :width]).to(dtype))  # (G, L, width, d)
         masks.append(mask[rows, :width])
-        embs.append(base.tok_emb(ids[rows, :width]) if hypernet.cfg.copy_rank else None)  # what copy slots mix
+        embs.append(hypernet.copy_embeddings(base.tok_emb, ids[rows, :width]))  # what copy slots mix (None without)
     A, B = hypernet(hidden, masks, embs)  # rows in group order: (C, L, r, d_ff), (C, L, d, r)
     back = torch.argsort(torch.tensor([i for g in groups for i in g], device=A.device))
     A, B = A[back], B[back]
@@ -65,6 +65,6 @@ class ChunkToLora(nn.Module):
     def forward(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """ids: (1, T) int64 -> A: (L, r, d_ff), B: (L, d_model, r), float32."""
         hidden = self.base(ids, all_layers=True)  # (1, L, T, d)
-        emb = self.base.tok_emb(ids) if self.hypernet.cfg.copy_rank else None
+        emb = self.hypernet.copy_embeddings(self.base.tok_emb, ids)
         A, B = self.hypernet(hidden, None, emb)
         return A[0].float(), B[0].float()

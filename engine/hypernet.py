@@ -38,6 +38,15 @@ attention. Measured (8 slots, warm start from v10, 400 steps on the same batches
 as a control, ``docs/results/ablation_copy``): distillation loss 7% lower, but a
 name's first token still no likelier with the own adapter than with another's.
 
+Word starts (``copy_start``): a document writes a name after a space (" Zur"
+"ab"), an answer starts with it ("Z" "ur" "ab"), and for SmolLM2 the first tokens
+differ for every name (digits do not: " 4417" is " " "4" "4" "1" "7"). Copying
+only the document's own token can never start a bare answer with a name, which is
+what the facts targets and name needles ask for. With ``copy_start`` each copy
+slot's B also mixes the embeddings of the tokens' word-start forms
+(:mod:`engine.word_start`, a (vocab,) table kept as a buffer), with its own
+per-layer gain.
+
 Chunks: a long text is split into chunks; chunk adapters are concatenated
 along the rank (their deltas add), see :func:`combine_chunks`.
 """
@@ -74,6 +83,8 @@ class HypernetConfig:
     skip_head: int = 0  # encoder-input tokens before the content (chat-template prefix) the aggregator ignores
     skip_tail: int = 0  # ... and after it (template suffix)
     copy_rank: int = 0  # key-value copy slots per chunk and layer, on top of ``rank`` (module docstring)
+    copy_start: bool = False  # copy slots also write the copied tokens' word-start forms (module docstring)
+    vocab_size: int = 0  # the base's vocabulary (needed with copy_start: the word-start table's size)
 
     def __post_init__(self) -> None:
         for k in ("n_layer", "d_model", "d_ff", "rank", "latent_dim", "n_latents", "n_blocks", "n_heads", "chunk_tokens"):
@@ -81,6 +92,8 @@ class HypernetConfig:
                 raise ValueError(f"HypernetConfig.{k} must be positive, got {getattr(self, k)}")
         if min(self.bias_rank, self.skip_head, self.skip_tail, self.copy_rank) < 0:
             raise ValueError("HypernetConfig.bias_rank, skip_head, skip_tail and copy_rank must be >= 0")
+        if self.copy_start and not (self.copy_rank > 0 and self.vocab_size > 0):
+            raise ValueError("HypernetConfig.copy_start needs copy_rank > 0 and the base's vocab_size")
         if self.latent_dim % self.n_heads:
             raise ValueError(f"latent_dim {self.latent_dim} is not divisible by n_heads {self.n_heads}")
 
@@ -179,6 +192,26 @@ class Hypernet(nn.Module):
             self.copy_head_a = nn.Linear(D, cfg.d_ff, bias=False)
             nn.init.normal_(self.copy_head_a.weight, std=COPY_A_INIT_STD)
             self.copy_gain = nn.Parameter(torch.full((L,), COPY_GAIN_INIT))
+        if cfg.copy_start:
+            self.register_buffer("copy_start_ids", torch.arange(cfg.vocab_size))  # set by set_word_starts()
+            self.copy_gain_start = nn.Parameter(torch.full((L,), COPY_GAIN_INIT))
+
+    @torch.no_grad()
+    def set_word_starts(self, table: torch.Tensor) -> None:
+        """Install the word-start table (:func:`engine.word_start.word_start_table`) of the base's vocabulary."""
+        if not self.cfg.copy_start or table.shape != self.copy_start_ids.shape:
+            raise ValueError(f"word-start table of shape {tuple(table.shape)} does not fit this hypernetwork")
+        self.copy_start_ids.copy_(table)
+
+    def copy_embeddings(self, embed: nn.Module, ids: torch.Tensor) -> torch.Tensor | None:
+        """What the copy slots mix for token ids (N, T): their embeddings (N, T, d), with ``copy_start`` followed
+        by their word-starts' embeddings (N, T, 2d); None without copy slots."""
+        if not self.cfg.copy_rank:
+            return None
+        emb = embed(ids)
+        if self.cfg.copy_start:
+            emb = torch.cat([emb, embed(self.copy_start_ids[ids])], dim=-1)
+        return emb
 
     def content(self, hidden: torch.Tensor, mask: torch.Tensor | None, emb: torch.Tensor | None = None
                 ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
@@ -263,7 +296,8 @@ class Hypernet(nn.Module):
     def copy_slots(self, lat: torch.Tensor, lemb: torch.Tensor, x: torch.Tensor, mask: torch.Tensor | None,
                    emb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The copy slots' A (N, L, rc, d_ff) and B (N, L, d_model, rc): lat (N*L, n_latents, D) latents,
-        lemb (N*L, 1, D) layer embeddings, x (N*L, T, D) projected tokens, mask (N*L, T) or None, emb (N, T, d)."""
+        lemb (N*L, 1, D) layer embeddings, x (N*L, T, D) projected tokens, mask (N*L, T) or None, emb (N, T, d)
+        or, with ``copy_start``, (N, T, 2d) (:meth:`copy_embeddings`)."""
         c = self.cfg
         N, L, T = emb.shape[0], c.n_layer, x.shape[1]
         q = self.decoder(self.dec_norm(self.copy_queries[None] + lemb), lat)  # (N*L, rc, D), read out of the latents
@@ -275,8 +309,11 @@ class Hypernet(nn.Module):
         w = scores.float().softmax(-1)
         context = F.normalize(self.copy_norm(w.to(prev.dtype) @ prev).float(), dim=-1)  # (N*L, rc, D)
         A = self.copy_head_a(context.to(x.dtype)).view(N, L, c.copy_rank, c.d_ff)
-        B = torch.einsum("nlrt,ntd->nldr", w.view(N, L, c.copy_rank, T), emb.float())  # (N, L, d_model, rc)
-        return A, B * self.copy_gain.view(1, L, 1, 1).float()
+        mixed = torch.einsum("nlrt,ntd->nldr", w.view(N, L, c.copy_rank, T), emb.float())  # (N, L, d or 2d, rc)
+        B = mixed[:, :, :c.d_model] * self.copy_gain.view(1, L, 1, 1).float()
+        if c.copy_start:
+            B = B + mixed[:, :, c.d_model:] * self.copy_gain_start.view(1, L, 1, 1).float()
+        return A, B
 
     def bias_lora(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The text-independent adapter block: A (L, rb, d_ff), B (L, d_model, rb); empty if bias_rank is 0."""

@@ -78,7 +78,8 @@ def _initializers(bundle: Path, spec: BaseSpec, names: Sequence[str], own: dict[
 
     wanted = set(names)
     arrays = {f"base.{k}": v for k, v in iter_weights(spec) if f"base.{k}" in wanted}
-    arrays.update({f"hypernet.{k}": v.astype(np.float32) for k, v in own.items() if f"hypernet.{k}" in wanted})
+    arrays.update({f"hypernet.{k}": v.astype(np.float32) if np.issubdtype(v.dtype, np.floating) else v  # tables stay ints
+                   for k, v in own.items() if f"hypernet.{k}" in wanted})
     missing = wanted - set(arrays)
     if missing:
         raise HypernetError(f"{bundle}: weights missing for {sorted(missing)[:3]}")

@@ -32,6 +32,7 @@ from engine.data.needle import NeedleConfig, make_needle
 from engine.data.records import Record
 from engine.data.skills import SkillsConfig, make_skill
 from engine.hypernet import Hypernet, HypernetConfig, count_parameters
+from engine.word_start import gguf_tokens, word_start_table
 from engine.losses import cross_entropy, hierarchical_mean, topk_kl
 from engine.model import Llama, LoraBatch, load_llama
 from engine.prompts import PromptFormat, Tokenize, wrapper_ids
@@ -277,11 +278,15 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
     tokenize = tokenize or hf_tokenizer(spec)
     fmt = PromptFormat(spec.chat_template)
     pre, suf = wrapper_ids(fmt, tokenize)  # the aggregator reads only the content between them
+    word_starts = {"vocab_size": spec.vocab_size} if cfg.hypernet.get("copy_start") else {}
     hcfg = HypernetConfig(n_layer=spec.n_layer, d_model=spec.d_model, d_ff=spec.d_ff,
-                          **{"skip_head": len(pre), "skip_tail": len(suf), **cfg.hypernet})
+                          **{"skip_head": len(pre), "skip_tail": len(suf), **word_starts, **cfg.hypernet})
     bcfg = BatchConfig(**{"chunk_tokens": hcfg.chunk_tokens, "pad_id": spec.eos_id, **cfg.batch})
     torch.manual_seed(cfg.seed)
-    hypernet = Hypernet(hcfg).to(device)
+    hypernet = Hypernet(hcfg)
+    if hcfg.copy_start:  # a resumed or warm-started run keeps its saved table (the same base: the same table)
+        hypernet.set_word_starts(torch.as_tensor(word_start_table(gguf_tokens(spec.path), tokenize)))
+    hypernet = hypernet.to(device)
     decay = [p for n, p in hypernet.named_parameters() if p.ndim >= 2]
     no_decay = [p for n, p in hypernet.named_parameters() if p.ndim < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
@@ -380,11 +385,14 @@ def best_score(dir: Path) -> float:
 
 
 def warm_start(hypernet: Hypernet, source: Path, base_sha256: str) -> None:
-    """Copy the weights of a saved hypernetwork (same base, same config, or the same without copy slots)
-    into ``hypernet``; copy slots the source lacks keep their fresh init; the optimizer starts fresh."""
+    """Copy the weights of a saved hypernetwork (same base, same config, or the same without copy slots or
+    without word starts) into ``hypernet``; copy parts the source lacks keep their fresh init; the optimizer
+    starts fresh."""
     loaded, _ = load_hypernet(source, base_sha256)
-    adds_copy = loaded.cfg.copy_rank == 0 and replace(loaded.cfg, copy_rank=hypernet.cfg.copy_rank) == hypernet.cfg
-    if loaded.cfg != hypernet.cfg and not adds_copy:
+    new, old = hypernet.cfg, loaded.cfg
+    adds_copy = (replace(old, copy_rank=new.copy_rank, copy_start=new.copy_start, vocab_size=new.vocab_size) == new
+                 and old.copy_rank in (0, new.copy_rank) and (new.copy_start or not old.copy_start))
+    if old != new and not adds_copy:
         raise CheckpointError(f"{source}: hypernet config {loaded.cfg} differs from the run's {hypernet.cfg}")
     device = next(hypernet.parameters()).device
     missing, _ = hypernet.load_state_dict({k: v.to(device) for k, v in loaded.state_dict().items()}, strict=False)
@@ -434,6 +442,9 @@ class _DDPView(torch.nn.Module):
 
     def bias_lora(self):
         return self.inner.bias_lora()
+
+    def copy_embeddings(self, embed, ids):
+        return self.inner.copy_embeddings(embed, ids)
 
 
 def parse_overrides(items: list[str]) -> dict:

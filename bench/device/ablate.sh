@@ -17,14 +17,7 @@ arm() {  # GPU OUT_DIR [train args...]
     --base "$BASE" --out-dir "$dir" --max-minutes "$MINUTES" "$@" > "$dir.log" 2>&1 || tail -20 "$dir.log"
 }
 probe() {  # GPU RUN_DIR NAME
-  local dir=/root/probes_$3; mkdir -p $dir
-  CUDA_VISIBLE_DEVICES=$1 python3 -m engine.answer_probe "$2/export" --base "$BASE" \
-    --data bench/data/facts_test_20.jsonl --out "$dir/probe_test.json" > "/root/probe_$3.log" 2>&1
-  CUDA_VISIBLE_DEVICES=$1 python3 -m engine.answer_probe "$2/export" --base "$BASE" \
-    --data bench/data/needle_name_256_50.jsonl --out "$dir/probe_name.json" >> "/root/probe_$3.log" 2>&1
-  CUDA_VISIBLE_DEVICES=$1 python3 -m engine.answer_probe "$2/export" --base "$BASE" \
-    --split train --coined 1 --n 20 --out "$dir/probe_train.json" >> "/root/probe_$3.log" 2>&1
-  tar -C $dir -cf "$OUT/probes_$3.tar" .
+  bash bench/device/probes.sh "$@"
 }
 arm 0 /root/run & arm 1 /root/run_b --set "$OVERRIDE" & wait
 probe 0 /root/run a & probe 1 /root/run_b b & wait

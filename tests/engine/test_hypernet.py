@@ -231,3 +231,38 @@ def test_copy_slots_key_on_the_previous_token(tiny_spec):
 def test_copy_slots_fit_the_16mb_fp16_budget():
     n = count_parameters(Hypernet(HypernetConfig(n_layer=30, d_model=576, d_ff=1536, copy_rank=8)))
     assert n * 2 <= 16e6, f"{n} parameters is {n * 2 / 1e6:.1f} MB in fp16"
+
+
+def test_word_starts_add_the_looked_up_tokens_embeddings_with_their_own_gain(tiny_spec):
+    """copy_start: B's copy columns = gain * mix of the tokens' embeddings + gain_start * the same mix of their
+    word-starts' embeddings; the attention (and A) are the plain copy slots'."""
+    _, copy = copy_pair(tiny_spec)
+    start = Hypernet(small_cfg(copy_rank=3, copy_start=True, vocab_size=tiny_spec.vocab_size))
+    missing, _ = start.load_state_dict(copy.state_dict(), strict=False)
+    assert sorted(missing) == ["copy_gain_start", "copy_start_ids"]
+    base = load_llama(tiny_spec)
+    ids = torch.randint(0, 1000, (1, 9))
+    table = torch.arange(tiny_spec.vocab_size)
+    table[ids[0, 4]] = 7  # one token's word start is token 7
+    start.set_word_starts(table)
+    with torch.no_grad():
+        copy.copy_gain.fill_(1.0)
+        start.copy_gain.fill_(1.0)
+        start.copy_gain_start.fill_(0.0)
+        hidden = base(ids, all_layers=True)
+        a0, b0 = copy(hidden, None, copy.copy_embeddings(base.tok_emb, ids))
+        emb = start.copy_embeddings(base.tok_emb, ids)
+        assert emb.shape == (1, 9, 128) and torch.equal(emb[0, 4, 64:], base.tok_emb.weight[7])
+        a1, b1 = start(hidden, None, emb)
+        torch.testing.assert_close(a1, a0)
+        torch.testing.assert_close(b1, b0)  # gain_start 0: exactly the plain copy slots
+        start.copy_gain.fill_(0.0)
+        start.copy_gain_start.fill_(1.0)
+        _, b_start = start(hidden, None, emb)
+        _, b_want = copy(hidden, None, base.tok_emb(table[ids]))  # the same mix of the word-start embeddings
+    torch.testing.assert_close(b_start[..., 4:], b_want[..., 4:])
+    assert not torch.allclose(b_start[..., 4:], b0[..., 4:])
+    with pytest.raises(ValueError, match="copy_start"):
+        small_cfg(copy_start=True, vocab_size=100)  # no copy slots
+    with pytest.raises(ValueError, match="does not fit"):
+        start.set_word_starts(torch.arange(5))

@@ -80,6 +80,21 @@ def test_warm_start_adds_fresh_copy_slots_and_refuses_to_drop_them(tmp_path, tin
     with pytest.raises(CheckpointError, match="differs"):
         train(TrainConfig.from_json(CONFIG, out_dir=str(c), base_path=str(tiny_spec.path), steps=1,
                                     init_from=str(b / "checkpoint")), tokenize=tokenize)
+    # word starts join copy slots the same way; the run builds the base's table
+    import torch
+
+    from engine.word_start import gguf_tokens, word_start_table
+
+    d = tmp_path / "d"
+    train(TrainConfig.from_json(CONFIG, out_dir=str(d), base_path=str(tiny_spec.path), steps=1, lr=0.0,
+                                hypernet={**tiny, "copy_rank": 2, "copy_start": True}, init_from=str(b / "checkpoint")),
+          tokenize=tokenize)
+    got2, _ = load_hypernet(d / "checkpoint")
+    assert got2.cfg.copy_start and got2.cfg.vocab_size == tiny_spec.vocab_size
+    for name, w in got.state_dict().items():
+        assert torch_equal(w, got2.state_dict()[name]), name
+    want = torch.as_tensor(word_start_table(gguf_tokens(tiny_spec.path), tokenize))
+    assert torch_equal(got2.copy_start_ids, want) and int((want != torch.arange(len(want))).sum()) > 1000
 
 
 def torch_equal(x, y) -> bool:
@@ -255,7 +270,7 @@ def test_needles_can_be_cut_into_more_chunks_than_other_texts():
         BatchConfig(needle_max_chunks=0)
 
 
-@pytest.mark.parametrize("name", ["d2l_smollm2.json", "d2l_smollm2_v6.json", "d2l_smollm2_v7.json", "d2l_smollm2_v8.json", "d2l_smollm2_v9.json", "d2l_smollm2_copy.json", "d2l_smollm2_names.json", "d2l_tiny.json"])
+@pytest.mark.parametrize("name", ["d2l_smollm2.json", "d2l_smollm2_v6.json", "d2l_smollm2_v7.json", "d2l_smollm2_v8.json", "d2l_smollm2_v9.json", "d2l_smollm2_copy.json", "d2l_smollm2_names.json", "d2l_smollm2_wordstart.json", "d2l_tiny.json"])
 def test_shipped_configs_parse(name):
     from engine.batches import BatchConfig
     from engine.data.facts import FactsConfig

@@ -72,8 +72,10 @@ def test_onnx_runtime_matches_torch(T, ort_hypernet, torch_reference, tiny_spec)
     assert err_a < MAX_REL_ERR and err_b < MAX_REL_ERR
 
 
-def test_copy_slots_export_and_match_torch(tiny_bundle, tiny_spec, tmp_path):
-    """A hypernetwork with copy slots (token embeddings mixed into B) runs in ONNX Runtime as in torch."""
+@pytest.mark.parametrize("word_starts", [False, True])
+def test_copy_slots_export_and_match_torch(tiny_bundle, tiny_spec, tmp_path, word_starts):
+    """A hypernetwork with copy slots (token embeddings mixed into B; with word starts, also the embeddings of a
+    looked-up table's tokens) runs in ONNX Runtime as in torch."""
     from dataclasses import replace
 
     from engine.checkpoint import load_hypernet
@@ -84,15 +86,21 @@ def test_copy_slots_export_and_match_torch(tiny_bundle, tiny_spec, tmp_path):
 
     _, plain = tiny_bundle
     torch.manual_seed(1)
-    hypernet = Hypernet(replace(plain.cfg, copy_rank=3)).eval()
+    extra = {"copy_start": True, "vocab_size": tiny_spec.vocab_size} if word_starts else {}
+    hypernet = Hypernet(replace(plain.cfg, copy_rank=3, **extra)).eval()
     hypernet.load_state_dict(plain.state_dict(), strict=False)
     with torch.no_grad():
         hypernet.copy_gain.fill_(3.0)
+        if word_starts:  # a table with ids past fp16's exact integers (2048) must survive the fp16 bundle
+            hypernet.set_word_starts(torch.randperm(tiny_spec.vocab_size))
+            hypernet.copy_gain_start.fill_(2.0)
     export_bundle(tiny_spec, hypernet, tmp_path)
     ids = np.random.default_rng(0).integers(0, tiny_spec.vocab_size, 40)
     got_a, got_b = OnnxHypernet(tmp_path, tiny_spec, ORT_CPU).chunk_lora(ids.tolist())
     stored, _ = load_hypernet(tmp_path, tiny_spec.sha256)
     assert stored.cfg.copy_rank == 3 and got_a.shape[1] == got_b.shape[2] == 4 + 3
+    if word_starts:
+        assert torch.equal(stored.copy_start_ids, hypernet.copy_start_ids)
     base = load_llama(tiny_spec)
     with torch.no_grad():
         want_a, want_b = (t.numpy() for t in ChunkToLora(base, stored.eval())(torch.from_numpy(ids)[None]))
