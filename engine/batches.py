@@ -49,6 +49,7 @@ class Batch:
     doc_of_q: torch.Tensor  # (Q,) document index
     kl_mask: torch.Tensor  # (P,) bool: distil from the teacher at this position
     ce_mask: torch.Tensor  # (P,) bool: cross-entropy on the target here (off for no-op skills: distil only)
+    copy_targets: torch.Tensor | None = None  # (C, Tc) bool: chunk tokens where an answer starts (answer_starts)
 
     def to(self, device: torch.device | str, non_blocking: bool = False) -> "Batch":
         return Batch(**{k: v.to(device, non_blocking=non_blocking) if isinstance(v, torch.Tensor) else v
@@ -71,6 +72,31 @@ def random_chunks(ids: list[int], cfg: BatchConfig, rng: random.Random, max_chun
         if min(sizes) >= cfg.min_chunk_tokens and max(sizes) <= cfg.chunk_tokens:
             return [ids[a:b] for a, b in zip(bounds, bounds[1:])]
     return split_ids(ids, -(-n // k), cfg.min_chunk_tokens)
+
+
+COPIED_KINDS = ("facts", "needle")  # records whose answers are spans of the document
+
+
+def answer_forms(answers: Sequence[str], tokenize: Tokenize) -> list[list[int]]:
+    """The token sequences an answer has inside a document: as written alone and after a space (a bare space
+    token in front, as digits get in SmolLM2, is dropped: the answer starts after it)."""
+    space = tokenize(" ")
+    forms: list[list[int]] = []
+    for text in answers:
+        spaced = tokenize(" " + text)
+        if space and spaced[:len(space)] == space:
+            spaced = spaced[len(space):]
+        for form in (tokenize(text), spaced):
+            if form and form not in forms:
+                forms.append(form)
+    return forms
+
+
+def answer_starts(ids: Sequence[int], forms: Sequence[Sequence[int]]) -> list[int]:
+    """Sorted positions in ``ids`` where one of ``forms`` occurs in full (its first token's position)."""
+    ids = list(ids)
+    out = {i for f in forms for i in range(len(ids) - len(f) + 1) if ids[i] == f[0] and ids[i:i + len(f)] == list(f)}
+    return sorted(out)
 
 
 def pad(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -98,6 +124,7 @@ def build_batch(records: Sequence[Record], fmt: PromptFormat, tokenize: Tokenize
     """
     pre, suf = wrapper_ids(fmt, tokenize)
     chunks, n_chunks, s_rows_ids, t_rows_ids, answers, doc_of_q, kl_q, ce_q = [], [], [], [], [], [], [], []
+    starts: list[list[int]] = []  # per chunk row: where an answer of its document starts
     rngs = list(rng) if isinstance(rng, Sequence) else [rng] * len(records)
     if len(rngs) != len(records):
         raise ValueError(f"{len(rngs)} generators for {len(records)} records")
@@ -105,6 +132,8 @@ def build_batch(records: Sequence[Record], fmt: PromptFormat, tokenize: Tokenize
         pieces = random_chunks(tokenize(rec.document), cfg, r, cfg.needle_max_chunks if rec.kind == "needle" else None)
         chunks += [pre + p + suf for p in pieces]
         n_chunks.append(len(pieces))
+        forms = answer_forms([a for qa in rec.questions for a in qa.answers], tokenize) if rec.kind in COPIED_KINDS else []
+        starts += [[len(pre) + i for i in answer_starts(p, forms)] for p in pieces]
         qs = list(rec.questions)
         for qa in r.sample(qs, min(cfg.questions_per_doc, len(qs))):
             s_rows_ids.append(tokenize(fmt.question(qa.question)))
@@ -128,8 +157,11 @@ def build_batch(records: Sequence[Record], fmt: PromptFormat, tokenize: Tokenize
             t_rows.append(q); t_cols.append(len(tp) + j - 1)
             targets.append(tok); q_of_pos.append(q); kl.append(kl_q[q]); ce.append(ce_q[q])
     chunk_ids, chunk_mask = pad(chunks, cfg.pad_id)
+    copy_targets = torch.zeros_like(chunk_mask)
+    for row, cols in enumerate(starts):
+        copy_targets[row, cols] = True
     as_long = lambda xs: torch.tensor(xs, dtype=torch.long)  # noqa: E731
     return Batch(chunk_ids, chunk_mask, n_chunks, pad(s_full, cfg.pad_id)[0], pad(t_full, cfg.pad_id)[0],
                  as_long(s_rows), as_long(s_cols), as_long(t_rows), as_long(t_cols), as_long(targets),
                  as_long(q_of_pos), as_long(doc_of_q), torch.tensor(kl, dtype=torch.bool),
-                 torch.tensor(ce, dtype=torch.bool))
+                 torch.tensor(ce, dtype=torch.bool), copy_targets)

@@ -26,26 +26,37 @@ def length_groups(lengths: list[int], max_tokens: int) -> list[list[int]]:
     return groups
 
 
-def make_lora(base: Llama, hypernet: Hypernet, ids: torch.Tensor, mask: torch.Tensor,
-              n_chunks: list[int], group_tokens: int = 32768) -> tuple[LoraBatch, torch.Tensor, torch.Tensor]:
-    """Adapters for a batch of documents whose chunks are rows of ``ids`` (C, T), ``mask`` (C, T) bool.
+def chunk_adapters(base: Llama, hypernet: Hypernet, ids: torch.Tensor, mask: torch.Tensor, group_tokens: int = 32768,
+                   copy_targets: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """Each chunk's adapter for chunks as rows of ``ids`` (C, T), ``mask`` (C, T) bool -> A (C, L, r, d_ff),
+    B (C, L, d, r), and with ``copy_targets`` (C, T) bool the copy slots' pointer loss per chunk (C,) (else None).
 
     Rows run in length groups (``length_groups``), each padded only to its own longest row: many short
     chunks next to a few long ones cost their real tokens, not the batch's longest row.
-    Returns (LoraBatch for the N documents, chunk A, chunk B) — the chunk tensors feed the L1 penalty.
     """
     dtype = next(hypernet.parameters()).dtype
     lengths = mask.sum(1).tolist()  # rows are right-padded
     groups = length_groups(lengths, group_tokens)
-    hidden, masks, embs = [], [], []
+    hidden, masks, embs, tgts = [], [], [], []
     for g in groups:
         rows, width = torch.tensor(g, device=ids.device), lengths[g[0]]
         hidden.append(encode(base, ids[rows, :width]).to(dtype))  # (G, L, width, d)
         masks.append(mask[rows, :width])
         embs.append(hypernet.copy_embeddings(base.tok_emb, ids[rows, :width]))  # what copy slots mix (None without)
-    A, B = hypernet(hidden, masks, embs)  # rows in group order: (C, L, r, d_ff), (C, L, d, r)
-    back = torch.argsort(torch.tensor([i for g in groups for i in g], device=A.device))
-    A, B = A[back], B[back]
+        tgts.append(None if copy_targets is None else copy_targets[rows, :width])
+    out = hypernet(hidden, masks, embs, None if copy_targets is None else tgts)  # rows in group order
+    back = torch.argsort(torch.tensor([i for g in groups for i in g], device=out[0].device))
+    A, B = out[0][back], out[1][back]
+    return A, B, (out[2][back] if copy_targets is not None else None)
+
+
+def make_lora(base: Llama, hypernet: Hypernet, ids: torch.Tensor, mask: torch.Tensor,
+              n_chunks: list[int], group_tokens: int = 32768) -> tuple[LoraBatch, torch.Tensor, torch.Tensor]:
+    """Adapters for a batch of documents whose chunks are rows of ``ids`` (C, T), ``mask`` (C, T) bool.
+
+    Returns (LoraBatch for the N documents, chunk A, chunk B) — the chunk tensors feed the L1 penalty.
+    """
+    A, B, _ = chunk_adapters(base, hypernet, ids, mask, group_tokens)
     doc_A, doc_B = combine_chunks(A, B, hypernet.bias_lora(), n_chunks)
     return LoraBatch(doc_A, doc_B, hypernet.cfg.scale), A, B
 

@@ -213,23 +213,22 @@ class Hypernet(nn.Module):
             emb = torch.cat([emb, embed(self.copy_start_ids[ids])], dim=-1)
         return emb
 
-    def content(self, hidden: torch.Tensor, mask: torch.Tensor | None, emb: torch.Tensor | None = None
-                ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
-        """The content part of encoder inputs (and of their token embeddings ``emb``, if given): drop the template
-        tokens (slice, or mask when rows are padded)."""
+    def content(self, hidden: torch.Tensor, mask: torch.Tensor | None, *per_token: torch.Tensor | None) -> tuple:
+        """The content part of encoder inputs (and of per-token tensors (N, T, ...) such as the token embeddings,
+        None passes through): drop the template tokens (slice, or mask when rows are padded)."""
         c = self.cfg
         T = hidden.shape[2]
         if mask is None:
             keep = slice(c.skip_head, T - c.skip_tail)
-            return hidden[:, :, keep], None, None if emb is None else emb[:, keep]
+            return hidden[:, :, keep], None, *(None if t is None else t[:, keep] for t in per_token)
         pos = torch.arange(T, device=mask.device)
         length = mask.sum(1, keepdim=True)  # rows are right-padded
-        return hidden, mask & (pos >= c.skip_head) & (pos < length - c.skip_tail), emb
+        return hidden, mask & (pos >= c.skip_head) & (pos < length - c.skip_tail), *per_token
 
     @torch.no_grad()
     def calibrate(self, hidden: torch.Tensor, mask: torch.Tensor | None = None) -> None:
         """Set the input statistics (per layer and channel) from residual streams of real text."""
-        x, m, _ = self.content(hidden.float(), mask)
+        x, m = self.content(hidden.float(), mask)
         w = torch.ones(x.shape[0], x.shape[2], device=x.device) if m is None else m.float()
         w = w[:, None, :, None]  # (N, 1, T, 1)
         n = w.sum((0, 2))
@@ -247,28 +246,35 @@ class Hypernet(nn.Module):
 
     def forward(self, hidden: torch.Tensor | Sequence[torch.Tensor],
                 mask: torch.Tensor | Sequence[torch.Tensor] | None = None,
-                emb: torch.Tensor | Sequence[torch.Tensor] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                emb: torch.Tensor | Sequence[torch.Tensor] | None = None,
+                copy_targets: torch.Tensor | Sequence[torch.Tensor] | None = None) -> tuple[torch.Tensor, ...]:
         """hidden: (N, L, T, d_model) residual streams of whole encoder inputs; mask: (N, T) bool, True = real
         token, rows right-padded; emb: (N, T, d_model) the inputs' token embeddings (needed with copy slots)
         -> A: (N, L, r, d_ff), B: (N, L, d_model, r) with r = ``cfg.chunk_rank`` (copy slots last).
 
-        ``hidden``, ``mask`` and ``emb`` may also be lists: groups of rows, each padded to its own length, run
-        in one call (one DDP forward) with the results concatenated in list order.
+        ``copy_targets`` (training only): (N, T) bool, the tokens the copy slots should copy (where answers start);
+        then a third output, (N,) each row's :meth:`copy_pointer_nll` summed over its targets.
+
+        ``hidden``, ``mask``, ``emb`` and ``copy_targets`` may also be lists: groups of rows, each padded to its own
+        length, run in one call (one DDP forward) with the results concatenated in list order.
         """
         if isinstance(hidden, (list, tuple)):
             masks = mask if mask is not None else [None] * len(hidden)
             embs = emb if emb is not None else [None] * len(hidden)
-            outs = [self.adapters(h, m, e) for h, m, e in zip(hidden, masks, embs, strict=True)]
-            return torch.cat([a for a, _ in outs]), torch.cat([b for _, b in outs])
-        return self.adapters(hidden, mask, emb)
+            tgts = copy_targets if copy_targets is not None else [None] * len(hidden)
+            outs = [self.adapters(h, m, e, t) for h, m, e, t in zip(hidden, masks, embs, tgts, strict=True)]
+            return tuple(torch.cat(parts) for parts in zip(*outs))
+        return self.adapters(hidden, mask, emb, copy_targets)
 
-    def adapters(self, hidden: torch.Tensor, mask: torch.Tensor | None,
-                 emb: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def adapters(self, hidden: torch.Tensor, mask: torch.Tensor | None, emb: torch.Tensor | None = None,
+                 copy_targets: torch.Tensor | None = None) -> tuple[torch.Tensor, ...]:
         """forward() for one tensor of rows."""
         c = self.cfg
         if c.copy_rank and emb is None:
             raise ValueError("this hypernetwork copies token embeddings: pass emb (the inputs' token embeddings)")
-        hidden, mask, emb = self.content(hidden, mask, emb)
+        if copy_targets is not None and not c.copy_rank:
+            raise ValueError("copy_targets need copy slots (copy_rank > 0)")
+        hidden, mask, emb, copy_targets = self.content(hidden, mask, emb, copy_targets)
         N, L, T, _ = hidden.shape
         if mask is None:
             x = self.project(hidden, self.in_mean[:, None], self.in_std[:, None])  # (N, L, T, D)
@@ -289,13 +295,15 @@ class Hypernet(nn.Module):
         B = self.head_b(out).view(N, L, c.rank, c.d_model).transpose(-1, -2)  # (N, L, d_model, r)
         B = B * self.b_scale.view(1, L, 1, 1).to(B.dtype)
         if c.copy_rank:
-            ca, cb = self.copy_slots(lat, lemb, x, m, emb)
+            ca, cb, w = self.copy_slots(lat, lemb, x, m, emb)
             A, B = torch.cat([A, ca.to(A.dtype)], dim=2), torch.cat([B, cb.to(B.dtype)], dim=3)
+            if copy_targets is not None:
+                return A, B, copy_pointer_nll(w.view(N, L, c.copy_rank, T), copy_targets)
         return A, B
 
     def copy_slots(self, lat: torch.Tensor, lemb: torch.Tensor, x: torch.Tensor, mask: torch.Tensor | None,
-                   emb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The copy slots' A (N, L, rc, d_ff) and B (N, L, d_model, rc): lat (N*L, n_latents, D) latents,
+                   emb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The copy slots' A (N, L, rc, d_ff), B (N, L, d_model, rc) and attention (N*L, rc, T): lat (N*L, n_latents, D) latents,
         lemb (N*L, 1, D) layer embeddings, x (N*L, T, D) projected tokens, mask (N*L, T) or None, emb (N, T, d)
         or, with ``copy_start``, (N, T, 2d) (:meth:`copy_embeddings`)."""
         c = self.cfg
@@ -313,12 +321,24 @@ class Hypernet(nn.Module):
         B = mixed[:, :, :c.d_model] * self.copy_gain.view(1, L, 1, 1).float()
         if c.copy_start:
             B = B + mixed[:, :, c.d_model:] * self.copy_gain_start.view(1, L, 1, 1).float()
-        return A, B
+        return A, B, w
 
     def bias_lora(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The text-independent adapter block: A (L, rb, d_ff), B (L, d_model, rb); empty if bias_rank is 0."""
         rb = self.cfg.bias_rank
         return self.bias_a[:, :rb], self.bias_b[:, :, :rb]
+
+
+def copy_pointer_nll(w: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Pointer supervision of the copy slots: w (N, L, rc, T) attention, targets (N, T) bool -> (N,).
+
+    For each target token, -log of the largest weight any slot puts on it, averaged over layers and summed over
+    the row's targets: every target wants a slot of its own that points at it alone. (Trained end to end only,
+    the slots' attention stayed spread over the chunk and their gains fell to ~0: a blurred mix of embeddings
+    helps no answer, so nothing pulled the attention towards the one token that would.)
+    """
+    best = w.float().amax(dim=2).clamp_min(1e-6)  # (N, L, T)
+    return -(best.log().mean(1) * targets.float()).sum(-1)
 
 
 def combine_chunks(chunk_A: torch.Tensor, chunk_B: torch.Tensor, bias: tuple[torch.Tensor, torch.Tensor],

@@ -26,12 +26,12 @@ from engine.base import BaseSpec, load_base
 from engine.batches import Batch, BatchConfig, build_batch
 from engine.checkpoint import (CheckpointError, load_hypernet, load_training, read_config, save_hypernet,
                                save_training)
-from engine.d2l import encode, make_lora
+from engine.d2l import chunk_adapters, encode, make_lora
 from engine.data.facts import FactsConfig, make_document
 from engine.data.needle import NeedleConfig, make_needle
 from engine.data.records import Record
 from engine.data.skills import SkillsConfig, make_skill
-from engine.hypernet import Hypernet, HypernetConfig, count_parameters
+from engine.hypernet import Hypernet, HypernetConfig, combine_chunks, count_parameters
 from engine.word_start import gguf_tokens, word_start_table
 from engine.losses import cross_entropy, hierarchical_mean, topk_kl
 from engine.model import Llama, LoraBatch, load_llama
@@ -63,6 +63,7 @@ class TrainConfig:
     kl_topk: int = 16
     l1_weight: float = 0.1
     l1_copy: bool = True  # the L1 penalty also covers the copy slots' A and B (HypernetConfig.copy_rank)
+    copy_pointer_weight: float = 0.0  # weight of the copy slots' pointer loss (engine.hypernet.copy_pointer_nll)
     seed: int = 0
     log_every: int = 20
     eval_every: int = 250
@@ -124,7 +125,10 @@ def compute_loss(base: Llama, hypernet: Hypernet, batch: Batch, cfg: TrainConfig
     ``l1_share`` rescales the L1 mean over this batch's chunks so that, under DDP (gradients averaged over
     ranks), it is the mean over the global batch's chunks: ``chunks here * ranks / global chunks``.
     """
-    lora, chunk_A, chunk_B = make_lora(base, hypernet, batch.chunk_ids, batch.chunk_mask, batch.n_chunks)
+    pointing = cfg.copy_pointer_weight > 0 and batch.copy_targets is not None
+    chunk_A, chunk_B, pointer = chunk_adapters(base, hypernet, batch.chunk_ids, batch.chunk_mask,
+                                               copy_targets=batch.copy_targets if pointing else None)
+    lora = LoraBatch(*combine_chunks(chunk_A, chunk_B, hypernet.bias_lora(), batch.n_chunks), hypernet.cfg.scale)
     rows = LoraBatch(lora.A[batch.doc_of_q], lora.B[batch.doc_of_q], lora.scale)
     h_s = base(batch.student_ids, lora=rows)  # (Q, Ts, d)
     s_logits = base.logits(h_s[batch.s_rows, batch.s_cols])  # (P, V)
@@ -142,7 +146,12 @@ def compute_loss(base: Llama, hypernet: Hypernet, batch: Batch, cfg: TrainConfig
     l1 = l1_penalty(chunk_A, chunk_B, None if cfg.l1_copy else hypernet.cfg.rank)
     loss = task + cfg.l1_weight * l1_share * l1
     acc = (s_logits.argmax(-1) == batch.targets).float().mean()
-    return loss, {"loss": loss.item(), "ce": ce.mean().item(), "kl": kl.mean().item(), "l1": l1.item(), "tok_acc": acc.item()}
+    metrics = {"loss": loss.item(), "ce": ce.mean().item(), "kl": kl.mean().item(), "l1": l1.item(), "tok_acc": acc.item()}
+    if pointing:  # mean over this batch's copy targets (under DDP each rank's mean; the gradients are averaged)
+        nll = pointer.sum() / batch.copy_targets.sum().clamp_min(1)
+        loss = loss + cfg.copy_pointer_weight * nll
+        metrics.update(loss=loss.item(), pointer_nll=nll.item())
+    return loss, metrics
 
 
 def l1_penalty(chunk_A: torch.Tensor, chunk_B: torch.Tensor, rank: int | None = None) -> torch.Tensor:
@@ -437,8 +446,8 @@ class _DDPView(torch.nn.Module):
         super().__init__()
         self.ddp, self.cfg, self.inner = ddp, inner.cfg, inner
 
-    def forward(self, hidden, mask, emb=None):
-        return self.ddp(hidden, mask, emb)
+    def forward(self, hidden, mask, emb=None, copy_targets=None):
+        return self.ddp(hidden, mask, emb, copy_targets)
 
     def bias_lora(self):
         return self.inner.bias_lora()

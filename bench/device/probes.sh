@@ -4,6 +4,7 @@
 # Usage (after env.sh): bench/device/probes.sh GPU RUN_DIR NAME
 set -euo pipefail
 GPU=$1; RUN=$2; NAME=$3
+source bench/device/env.sh
 dir=/root/probes_$NAME; mkdir -p $dir
 run() { CUDA_VISIBLE_DEVICES=$GPU python3 -m engine.answer_probe "$RUN/export" --base "$BASE" "$@" >> "/root/probe_$NAME.log" 2>&1; }
 run --data bench/data/facts_test_20.jsonl --out "$dir/probe_test.json"

@@ -223,8 +223,8 @@ def test_copy_slots_key_on_the_previous_token(tiny_spec):
     lat, lemb = torch.randn(2, 4, 32), torch.randn(2, 1, 32)
     emb = torch.eye(64)[None, :5]
     with torch.no_grad():
-        a1, b1 = copy.copy_slots(lat, lemb, x, None, emb)
-        a2, b2 = copy.copy_slots(lat, lemb, x2, None, emb)
+        a1, b1, _ = copy.copy_slots(lat, lemb, x, None, emb)
+        a2, b2, _ = copy.copy_slots(lat, lemb, x2, None, emb)
     assert not torch.allclose(a1, a2) and not torch.allclose(b1, b2)
 
 
@@ -266,3 +266,28 @@ def test_word_starts_add_the_looked_up_tokens_embeddings_with_their_own_gain(tin
         small_cfg(copy_start=True, vocab_size=100)  # no copy slots
     with pytest.raises(ValueError, match="does not fit"):
         start.set_word_starts(torch.arange(5))
+
+
+def test_pointer_loss_trains_the_copy_attention_and_agrees_padded(tiny_spec):
+    from engine.d2l import chunk_adapters
+
+    _, copy = copy_pair(tiny_spec, skip_head=2, skip_tail=1)
+    base = load_llama(tiny_spec)
+    ids = torch.randint(0, 1000, (1, 10))
+    targets = torch.zeros(1, 10, dtype=torch.bool)
+    targets[0, [4, 6]] = True
+    hidden = base(ids, all_layers=True).detach()
+    a, b, nll = copy(hidden, None, copy.copy_embeddings(base.tok_emb, ids), targets)
+    assert nll.shape == (1,) and nll.item() > 0
+    nll.sum().backward()
+    assert copy.copy_key.weight.grad.abs().sum() > 0 and copy.copy_query.weight.grad.abs().sum() > 0
+    assert copy.head_b.weight.grad is None or copy.head_b.weight.grad.abs().sum() == 0  # only the attention learns
+    padded = torch.cat([ids, torch.full((1, 4), 2)], dim=1)
+    mask = torch.zeros(1, 14, dtype=torch.bool)
+    mask[0, :10] = True
+    with torch.no_grad():
+        a2, b2, nll2 = chunk_adapters(base, copy, padded, mask, copy_targets=torch.cat([targets, torch.zeros(1, 4, dtype=torch.bool)], 1))
+    torch.testing.assert_close(nll2, nll.detach(), rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(b2, b.detach(), rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="copy_targets"):
+        Hypernet(small_cfg())(hidden, None, None, targets)

@@ -270,7 +270,7 @@ def test_needles_can_be_cut_into_more_chunks_than_other_texts():
         BatchConfig(needle_max_chunks=0)
 
 
-@pytest.mark.parametrize("name", ["d2l_smollm2.json", "d2l_smollm2_v6.json", "d2l_smollm2_v7.json", "d2l_smollm2_v8.json", "d2l_smollm2_v9.json", "d2l_smollm2_copy.json", "d2l_smollm2_names.json", "d2l_smollm2_wordstart.json", "d2l_tiny.json"])
+@pytest.mark.parametrize("name", ["d2l_smollm2.json", "d2l_smollm2_v6.json", "d2l_smollm2_v7.json", "d2l_smollm2_v8.json", "d2l_smollm2_v9.json", "d2l_smollm2_copy.json", "d2l_smollm2_names.json", "d2l_smollm2_wordstart.json", "d2l_smollm2_pointer.json", "d2l_tiny.json"])
 def test_shipped_configs_parse(name):
     from engine.batches import BatchConfig
     from engine.data.facts import FactsConfig
@@ -354,3 +354,13 @@ def test_name_needles_join_the_mixture_only_when_asked():
                            "train", approx_tokens)
     questions = [r.questions[0].question for r in named if r.kind == "needle"]
     assert QUESTION in questions and NAME_QUESTION in questions
+
+
+def test_pointer_loss_is_logged_and_trains(tmp_path, tiny_spec, tokenize):
+    tiny = json.loads(CONFIG.read_text())["hypernet"]
+    train(TrainConfig.from_json(CONFIG, out_dir=str(tmp_path), base_path=str(tiny_spec.path), steps=2, log_every=1,
+                                needle_frac=0.5, needle_name_frac=0.5, copy_pointer_weight=0.5, l1_copy=False,
+                                hypernet={**tiny, "copy_rank": 2, "copy_start": True}), tokenize=tokenize)
+    rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    nll = [r["pointer_nll"] for r in rows if "pointer_nll" in r]
+    assert len(nll) == 2 and all(x > 0 for x in nll)
