@@ -41,24 +41,27 @@ def windows(steps: list[int], diffs: list[float], n: int = 4) -> list[dict]:
     return out
 
 
-def compare(control_path: Path, arm_paths: list[Path]) -> dict:
+def compare(control_path: Path, arm_paths: list[Path], key: str = "loss") -> dict:
+    """Paired differences of ``key`` per arm (``loss`` holds every term of the objective, auxiliary ones too:
+    compare ``task``, ``ce`` or ``kl`` when an arm adds a term the control lacks)."""
     c_train, c_eval = read_metrics(control_path)
     c_ev = {r["step"]: r["eval"] for r in c_eval}
     arms = {}
     for path in arm_paths:
         train, evals = read_metrics(path)
-        steps, loss = paired(c_train, train, "loss")
+        steps, loss = paired(c_train, train, key)
         _, kl = paired(c_train, train, "kl")
         arms[path.stem] = {
             "steps": steps, "loss_diff": loss, "windows": windows(steps, loss), "kl_diff_mean": statistics.mean(kl),
             "eval": {r["step"]: {k: [c_ev[r["step"]].get(k), r["eval"].get(k)] for k in EVAL_KEYS}
                      for r in evals if r["step"] in c_ev}}
-    return {"control": control_path.stem, "arms": arms}
+    return {"control": control_path.stem, "key": key, "arms": arms}
 
 
 def table(r: dict) -> str:
     first = next(iter(r["arms"].values()))["windows"]
-    lines = [f"loss of arm − loss of {r['control']} on the same batches (negative = arm better)", "",
+    key = r.get("key", "loss")
+    lines = [f"{key} of arm − {key} of {r['control']} on the same batches (negative = arm better)", "",
              "| arm | " + " | ".join(f"steps {w['steps'][0]}–{w['steps'][1]}" for w in first) + " | KL, all steps |",
              "| --- |" + " --- |" * (len(first) + 1)]
     for name, a in r["arms"].items():
@@ -83,7 +86,8 @@ def plot(r: dict, path: Path) -> None:
         ax.plot(a["steps"], a["loss_diff"], "o-", ms=3, label=name)
     ax.axhline(0.0, color="#888888", lw=0.8)
     ax.set_xlabel("step")
-    ax.set_ylabel(f"loss − loss of {r['control']}")
+    key = r.get("key", "loss")
+    ax.set_ylabel(f"{key} − {key} of {r['control']}")
     ax.set_title("Paired on the same batches (below 0: the arm is better)", fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -96,8 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("control", type=Path, help="metrics.jsonl of the control arm")
     p.add_argument("arms", type=Path, nargs="+", help="metrics.jsonl of each other arm (named by file stem)")
     p.add_argument("--out", type=Path, help="prefix: writes PREFIX.json and PREFIX.png")
+    p.add_argument("--key", default="loss", help="the training metric to pair (loss, task, ce, kl; default loss)")
     args = p.parse_args(argv)
-    r = compare(args.control, args.arms)
+    r = compare(args.control, args.arms, args.key)
     print(table(r))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

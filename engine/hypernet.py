@@ -47,6 +47,18 @@ slot's B also mixes the embeddings of the tokens' word-start forms
 (:mod:`engine.word_start`, a (vocab,) table kept as a buffer), with its own
 per-layer gain.
 
+Pointer supervision (training only, ``copy_targets``): trained end to end, the
+slots' attention stayed spread over the chunk and their gains fell towards 0.
+:func:`copy_pointer_nll` asks, for every token where one of the document's
+answers starts, that some slot put its weight there. Measured in session 8
+(``docs/results/copy_pointer``, 2 × H200, warm start from a word-start run, 300
+steps on the same batches as a control): the gold name's first token ranks at
+median 4 with the document's own adapter vs 17 with another's (control: 12.5 vs
+18); on the user path both arms scored 27.6% on held-out facts (names 4 and 3 of
+44; v10: 22.9%, 0 names), so the pointer loss is not yet what moves answers.
+Not shipped: past the 16 chunks seen in training the chunks' copy slots add up
+to noise (a 35.6k-token needle: 0% vs v10's 98%).
+
 Chunks: a long text is split into chunks; chunk adapters are concatenated
 along the rank (their deltas add), see :func:`combine_chunks`.
 """

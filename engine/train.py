@@ -146,7 +146,8 @@ def compute_loss(base: Llama, hypernet: Hypernet, batch: Batch, cfg: TrainConfig
     l1 = l1_penalty(chunk_A, chunk_B, None if cfg.l1_copy else hypernet.cfg.rank)
     loss = task + cfg.l1_weight * l1_share * l1
     acc = (s_logits.argmax(-1) == batch.targets).float().mean()
-    metrics = {"loss": loss.item(), "ce": ce.mean().item(), "kl": kl.mean().item(), "l1": l1.item(), "tok_acc": acc.item()}
+    metrics = {"loss": loss.item(), "task": task.item(), "ce": ce.mean().item(), "kl": kl.mean().item(), "l1": l1.item(),
+               "tok_acc": acc.item()}
     if pointing:  # mean over this batch's copy targets (under DDP each rank's mean; the gradients are averaged)
         nll = pointer.sum() / batch.copy_targets.sum().clamp_min(1)
         loss = loss + cfg.copy_pointer_weight * nll

@@ -43,3 +43,14 @@ def test_cli_writes_json_and_png(tmp_path, capsys):
     assert "+0.500" in capsys.readouterr().out
     assert json.loads((tmp_path / "cmp.json").read_text())["arms"]["kv"]["windows"][0]["mean"] == pytest.approx(0.5)
     assert (tmp_path / "cmp.png").stat().st_size > 0
+
+
+def test_key_picks_the_metric_that_is_paired(tmp_path, capsys):
+    """An arm with an extra loss term is compared on a shared metric (here kl), not on its larger total loss."""
+    control = write(tmp_path / "control.jsonl", {10: 2.0, 20: 2.0})
+    arm = write(tmp_path / "aux.jsonl", {10: 3.0, 20: 3.0})
+    assert compare(control, [arm])["arms"]["aux"]["loss_diff"] == pytest.approx([1.0, 1.0])
+    r = compare(control, [arm], key="kl")
+    assert r["key"] == "kl" and r["arms"]["aux"]["loss_diff"] == pytest.approx([0.5, 0.5])
+    assert main([str(control), str(arm), "--key", "kl"]) == 0
+    assert capsys.readouterr().out.startswith("kl of arm − kl of control")
