@@ -32,10 +32,10 @@ from engine.data.needle import NeedleConfig, make_needle
 from engine.data.records import Record
 from engine.data.skills import SkillsConfig, make_skill
 from engine.hypernet import Hypernet, HypernetConfig, combine_chunks, count_parameters
-from engine.word_start import gguf_tokens, word_start_table
 from engine.losses import cross_entropy, hierarchical_mean, topk_kl
 from engine.model import Llama, LoraBatch, load_llama
 from engine.prompts import PromptFormat, Tokenize, wrapper_ids
+from engine.word_start import gguf_tokens, word_start_table
 
 log = logging.getLogger(__name__)
 
