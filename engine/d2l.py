@@ -57,8 +57,12 @@ def make_lora(base: Llama, hypernet: Hypernet, ids: torch.Tensor, mask: torch.Te
     Returns (LoraBatch for the N documents, chunk A, chunk B) — the chunk tensors feed the L1 penalty.
     """
     A, B, _ = chunk_adapters(base, hypernet, ids, mask, group_tokens)
-    doc_A, doc_B = combine_chunks(A, B, hypernet.bias_lora(), n_chunks)
-    return LoraBatch(doc_A, doc_B, hypernet.cfg.scale), A, B
+    return document_lora(hypernet, A, B, n_chunks), A, B
+
+
+def document_lora(hypernet: Hypernet, A: torch.Tensor, B: torch.Tensor, n_chunks: list[int]) -> LoraBatch:
+    """Chunk adapters A (C, L, r, d_ff), B (C, L, d, r) -> one adapter per document (bias block + its chunks)."""
+    return LoraBatch(*combine_chunks(A, B, hypernet.bias_lora(), n_chunks), hypernet.cfg.scale)
 
 
 class ChunkToLora(nn.Module):

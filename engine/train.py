@@ -26,12 +26,12 @@ from engine.base import BaseSpec, load_base
 from engine.batches import Batch, BatchConfig, build_batch
 from engine.checkpoint import (CheckpointError, load_hypernet, load_training, read_config, save_hypernet,
                                save_training)
-from engine.d2l import chunk_adapters, encode, make_lora
+from engine.d2l import chunk_adapters, document_lora, encode, make_lora
 from engine.data.facts import FactsConfig, make_document
 from engine.data.needle import NeedleConfig, make_needle
 from engine.data.records import Record
 from engine.data.skills import SkillsConfig, make_skill
-from engine.hypernet import Hypernet, HypernetConfig, combine_chunks, count_parameters
+from engine.hypernet import Hypernet, HypernetConfig, count_parameters
 from engine.losses import cross_entropy, hierarchical_mean, topk_kl
 from engine.model import Llama, LoraBatch, load_llama
 from engine.prompts import PromptFormat, Tokenize, wrapper_ids
@@ -128,7 +128,7 @@ def compute_loss(base: Llama, hypernet: Hypernet, batch: Batch, cfg: TrainConfig
     pointing = cfg.copy_pointer_weight > 0 and batch.copy_targets is not None
     chunk_A, chunk_B, pointer = chunk_adapters(base, hypernet, batch.chunk_ids, batch.chunk_mask,
                                                copy_targets=batch.copy_targets if pointing else None)
-    lora = LoraBatch(*combine_chunks(chunk_A, chunk_B, hypernet.bias_lora(), batch.n_chunks), hypernet.cfg.scale)
+    lora = document_lora(hypernet, chunk_A, chunk_B, batch.n_chunks)
     rows = LoraBatch(lora.A[batch.doc_of_q], lora.B[batch.doc_of_q], lora.scale)
     h_s = base(batch.student_ids, lora=rows)  # (Q, Ts, d)
     s_logits = base.logits(h_s[batch.s_rows, batch.s_cols])  # (P, V)

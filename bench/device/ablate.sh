@@ -16,11 +16,8 @@ arm() {  # GPU OUT_DIR [train args...]
   CUDA_VISIBLE_DEVICES=$gpu timeout $(( ${MINUTES%.*} * 60 + 100 )) python3 -m engine.train --config "$CONFIG" \
     --base "$BASE" --out-dir "$dir" --max-minutes "$MINUTES" "$@" > "$dir.log" 2>&1 || tail -20 "$dir.log"
 }
-probe() {  # GPU RUN_DIR NAME
-  bash bench/device/probes.sh "$@"
-}
 arm 0 /root/run & arm 1 /root/run_b --set "$OVERRIDE" & wait
-probe 0 /root/run a & probe 1 /root/run_b b & wait
+bash bench/device/probes.sh 0 /root/run a & bash bench/device/probes.sh 1 /root/run_b b & wait
 for x in a b; do
   dir=/root/run; [ $x = b ] && dir=/root/run_b
   echo "== arm $x"; grep -E "hypernet .* params|warm start" "$dir.log" | head -2 || true

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # engine.answer_probe on a run's last hypernetwork: held-out facts_test_20, held-out name needles and 20 generated
 # training-split documents with coined names; writes $OUT/probes_NAME.tar (probe_{test,name,train}.json).
-# Usage (after env.sh): bench/device/probes.sh GPU RUN_DIR NAME
+# Usage: bench/device/probes.sh GPU RUN_DIR NAME   (sources env.sh itself: the base must be staged)
 set -euo pipefail
 GPU=$1; RUN=$2; NAME=$3
 source bench/device/env.sh

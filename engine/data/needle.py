@@ -236,6 +236,11 @@ def _magic_name(rng: random.Random, split: str, coined: float) -> str:
     return f"{rng.choice(pool.first)} {rng.choice(pool.last)}"
 
 
+def _style(prose: bool, value: str) -> str:
+    """The part of a needle's record id that names its filler and what it hides ("plain", "prose-name")."""
+    return ("prose" if prose else "plain") + ("-name" if value == "name" else "")
+
+
 def make_needle(
     cfg: NeedleConfig,
     rng: random.Random,
@@ -256,8 +261,7 @@ def make_needle(
     stream = _filler_stream(rng, cfg.prose, split)
     document = _fit(stream, sentence, depth, cfg.n_tokens, count_tokens)
     qa = QA(question, (value,), value)
-    style = ("prose" if cfg.prose else "plain") + ("-name" if cfg.value == "name" else "")
-    rid = record_id or f"needle-{style}-{split}-{cfg.n_tokens}t-d{depth}-{value.replace(' ', '_')}"
+    rid = record_id or f"needle-{_style(cfg.prose, cfg.value)}-{split}-{cfg.n_tokens}t-d{depth}-{value.replace(' ', '_')}"
     return Record(rid, document, (qa,), "needle")
 
 
@@ -277,7 +281,7 @@ def needle_set(
     """
     if n_per_depth < 1:
         raise ValueError(f"n_per_depth must be >= 1, got {n_per_depth}")
-    style = ("prose" if prose else "plain") + ("-name" if value == "name" else "")
+    style = _style(prose, value)
     records = []
     for depth in range(N_DEPTHS):
         cfg = NeedleConfig(n_tokens=n_tokens, depth=depth, prose=prose, value=value)
