@@ -189,13 +189,13 @@ class Lorafy:
                max_tokens: int = 128) -> Iterator[str]:
         """Stream answer pieces with ``use`` active (or the document ``context`` in the prompt)."""
         self.activate(use)
-        yield from self.runtime.generate(self.prompt(question, context), max_tokens=max_tokens)
+        yield from lstrip_pieces(self.runtime.generate(self.prompt(question, context), max_tokens=max_tokens))
 
     def generate(self, prompt: str, use: Sequence[str] = (), weights: Sequence[float] | None = None,
                  max_tokens: int = 128) -> Iterator[str]:
         """Stream the completion of a ready ``prompt`` (no template added) with ``use`` active at ``weights``."""
         self.activate(use, weights)
-        yield from self.runtime.generate(prompt, max_tokens=max_tokens)
+        yield from lstrip_pieces(self.runtime.generate(prompt, max_tokens=max_tokens))
 
     def chat_prompt(self, messages: Sequence[dict]) -> str:
         """``messages`` ({role, content}) rendered with the base's chat template, ready for the assistant's turn."""
@@ -324,6 +324,22 @@ class Lorafy:
     def close(self) -> None:
         if "runtime" in self.__dict__:
             self.runtime.close()
+
+
+def lstrip_pieces(pieces: Iterable[str]) -> Iterator[str]:
+    """A streamed reply without its leading whitespace. A memory may start an answer as the document writes it,
+    after a space (" Zurab" is SmolLM2's token for the name there; see engine.batches.answer_space).
+
+    >>> list(lstrip_pieces([" ", " Zur", "ab", " Pillai"]))
+    ['Zur', 'ab', ' Pillai']
+    """
+    started = False
+    for piece in pieces:
+        if not started:
+            piece = piece.lstrip()
+            started = bool(piece)
+        if piece:
+            yield piece
 
 
 def source_row(hit: Hit, item: Item) -> dict:

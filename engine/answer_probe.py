@@ -50,8 +50,10 @@ class Ranked:
 
 @torch.no_grad()
 def first_token_ranks(base: Llama, hypernet, records: Sequence[Record], fmt: PromptFormat, tokenize: Tokenize,
-                      pad_id: int) -> list[Ranked]:
-    """Rank (0 = top) of each question's gold first token at the first answer position; needs >= 2 records."""
+                      pad_id: int, spaced: bool = False) -> list[Ranked]:
+    """Rank (0 = top) of each question's gold first token at the first answer position; needs >= 2 records.
+    ``spaced``: answers that start with a letter are ranked as written after a space (a hypernetwork trained with
+    ``BatchConfig.answer_space``)."""
     if len(records) < 2:
         raise ValueError("the probe compares against another document's adapter: give it at least 2 records")
     loras = [adapters_for(base, hypernet, [wrap_chunks(fmt, tokenize, tokenize(r.document), hypernet.cfg.chunk_tokens)],
@@ -61,7 +63,8 @@ def first_token_ranks(base: Llama, hypernet, records: Sequence[Record], fmt: Pro
     for d, rec in enumerate(records):
         for qa in rec.questions:
             ids = torch.tensor([tokenize(fmt.question(qa.question))], device=device)
-            gold = tokenize(qa.answers[0])[0]
+            text = qa.answers[0]
+            gold = tokenize((" " if spaced and text[:1].isalpha() else "") + text)[0]
             ranks = []
             for lora in (loras[d], loras[(d + 1) % len(records)]):
                 logits = base.logits(base(ids, lora=lora)[:, -1])[0].float()
@@ -109,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--n", type=int, default=20, help="generated documents")
     p.add_argument("--base", help="llama GGUF (default: the embedded base)")
     p.add_argument("--out", type=Path, help="JSON report")
+    p.add_argument("--spaced", action="store_true", help="rank names and words as written after a space")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     spec = load_base(Path(args.base) if args.base else None)
@@ -119,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     tokenize = hf_tokenizer(spec)
     records = (read_jsonl(args.data) if args.data
                else generated_records(args.n, args.split, args.coined, lambda s: len(tokenize(s))))
-    rows = first_token_ranks(base, hypernet, records, PromptFormat(spec.chat_template), tokenize, spec.eos_id)
+    rows = first_token_ranks(base, hypernet, records, PromptFormat(spec.chat_template), tokenize, spec.eos_id,
+                             spaced=args.spaced)
     summary = summarise(rows)
     print(table(summary))
     if args.out:

@@ -23,6 +23,7 @@ class BatchConfig:
     questions_per_doc: int = 4
     pad_id: int = 2
     answer_suffix: str = "<|im_end|>"
+    answer_space: bool = False  # answers of copied kinds that start with a letter are targets after a space (below)
 
     def __post_init__(self) -> None:
         if not 0 < self.min_chunk_tokens <= self.chunk_tokens:
@@ -77,6 +78,16 @@ def random_chunks(ids: list[int], cfg: BatchConfig, rng: random.Random, max_chun
 COPIED_KINDS = ("facts", "needle")  # records whose answers are spans of the document
 
 
+def answer_space(kind: str, target: str, cfg: BatchConfig) -> bool:
+    """Whether a target is trained as written after a space (" Zurab Pillai"): with ``cfg.answer_space``, for
+    answers copied from the document that start with a letter. SmolLM2 splits a word differently at the start
+    of a text ("Z" "ur" "ab") than after a space (" Zur" "ab", as the document has it), so a bare name's tokens
+    are not the document's and cannot be copied; digits are split alike either way and stay bare. The teacher
+    (the document in the prompt) would start such an answer bare, so the spaced first token is not distilled.
+    Answers are scored by containment, so the leading space costs nothing."""
+    return cfg.answer_space and kind in COPIED_KINDS and target[:1].isalpha()
+
+
 def answer_forms(answers: Sequence[str], tokenize: Tokenize) -> list[list[int]]:
     """The token sequences an answer has inside a document: as written alone and after a space (a bare space
     token in front, as digits get in SmolLM2, is dropped: the answer starts after it)."""
@@ -124,6 +135,7 @@ def build_batch(records: Sequence[Record], fmt: PromptFormat, tokenize: Tokenize
     """
     pre, suf = wrapper_ids(fmt, tokenize)
     chunks, n_chunks, s_rows_ids, t_rows_ids, answers, doc_of_q, kl_q, ce_q = [], [], [], [], [], [], [], []
+    first_kl: list[bool] = []  # per question: distil its first answer token (not when the target was spaced)
     starts: list[list[int]] = []  # per chunk row: where an answer of its document starts
     rngs = list(rng) if isinstance(rng, Sequence) else [rng] * len(records)
     if len(rngs) != len(records):
@@ -144,7 +156,9 @@ def build_batch(records: Sequence[Record], fmt: PromptFormat, tokenize: Tokenize
             kl = distil and (noop or rec.kind == "facts")
             plain = noop or not (kl or all_teacher_rows)
             t_rows_ids.append(s_rows_ids[-1] if plain else tokenize(fmt.in_context(rec.document, qa.question)))
-            answers.append(tokenize(qa.target + cfg.answer_suffix))
+            spaced = answer_space(rec.kind, qa.target, cfg)
+            answers.append(tokenize((" " if spaced else "") + qa.target + cfg.answer_suffix))
+            first_kl.append(not spaced)
             doc_of_q.append(d)
             kl_q.append(kl)
             ce_q.append(not (distil and noop))
@@ -155,7 +169,7 @@ def build_batch(records: Sequence[Record], fmt: PromptFormat, tokenize: Tokenize
         for j, tok in enumerate(ans):
             s_rows.append(q); s_cols.append(len(sp) + j - 1)
             t_rows.append(q); t_cols.append(len(tp) + j - 1)
-            targets.append(tok); q_of_pos.append(q); kl.append(kl_q[q]); ce.append(ce_q[q])
+            targets.append(tok); q_of_pos.append(q); kl.append(kl_q[q] and (j > 0 or first_kl[q])); ce.append(ce_q[q])
     chunk_ids, chunk_mask = pad(chunks, cfg.pad_id)
     copy_targets = torch.zeros_like(chunk_mask)
     for row, cols in enumerate(starts):

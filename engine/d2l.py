@@ -29,7 +29,8 @@ def length_groups(lengths: list[int], max_tokens: int) -> list[list[int]]:
 def chunk_adapters(base: Llama, hypernet: Hypernet, ids: torch.Tensor, mask: torch.Tensor, group_tokens: int = 32768,
                    copy_targets: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """Each chunk's adapter for chunks as rows of ``ids`` (C, T), ``mask`` (C, T) bool -> A (C, L, r, d_ff),
-    B (C, L, d, r), and with ``copy_targets`` (C, T) bool the copy slots' pointer loss per chunk (C,) (else None).
+    B (C, L, d, r), and with ``copy_targets`` (C, T) bool the copy slots' supervision per chunk (C, 2) (pointer NLL,
+    gate cross-entropy: :func:`engine.hypernet.copy_supervision`; else None).
 
     Rows run in length groups (``length_groups``), each padded only to its own longest row: many short
     chunks next to a few long ones cost their real tokens, not the batch's longest row.

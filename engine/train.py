@@ -64,6 +64,7 @@ class TrainConfig:
     l1_weight: float = 0.1
     l1_copy: bool = True  # the L1 penalty also covers the copy slots' A and B (HypernetConfig.copy_rank)
     copy_pointer_weight: float = 0.0  # weight of the copy slots' pointer loss (engine.hypernet.copy_pointer_nll)
+    copy_gate_weight: float = 0.0  # weight of the copy gate's cross-entropy (engine.hypernet.copy_supervision)
     seed: int = 0
     log_every: int = 20
     eval_every: int = 250
@@ -125,8 +126,8 @@ def compute_loss(base: Llama, hypernet: Hypernet, batch: Batch, cfg: TrainConfig
     ``l1_share`` rescales the L1 mean over this batch's chunks so that, under DDP (gradients averaged over
     ranks), it is the mean over the global batch's chunks: ``chunks here * ranks / global chunks``.
     """
-    pointing = cfg.copy_pointer_weight > 0 and batch.copy_targets is not None
-    chunk_A, chunk_B, pointer = chunk_adapters(base, hypernet, batch.chunk_ids, batch.chunk_mask,
+    pointing = (cfg.copy_pointer_weight > 0 or cfg.copy_gate_weight > 0) and batch.copy_targets is not None
+    chunk_A, chunk_B, copy_sup = chunk_adapters(base, hypernet, batch.chunk_ids, batch.chunk_mask,
                                                copy_targets=batch.copy_targets if pointing else None)
     lora = document_lora(hypernet, chunk_A, chunk_B, batch.n_chunks)
     rows = LoraBatch(lora.A[batch.doc_of_q], lora.B[batch.doc_of_q], lora.scale)
@@ -149,9 +150,12 @@ def compute_loss(base: Llama, hypernet: Hypernet, batch: Batch, cfg: TrainConfig
     metrics = {"loss": loss.item(), "task": task.item(), "ce": ce.mean().item(), "kl": kl.mean().item(), "l1": l1.item(),
                "tok_acc": acc.item()}
     if pointing:  # mean over this batch's copy targets (under DDP each rank's mean; the gradients are averaged)
-        nll = pointer.sum() / batch.copy_targets.sum().clamp_min(1)
-        loss = loss + cfg.copy_pointer_weight * nll
+        nll = copy_sup[:, 0].sum() / batch.copy_targets.sum().clamp_min(1)
+        gate = copy_sup[:, 1].mean()  # per chunk
+        loss = loss + cfg.copy_pointer_weight * nll + cfg.copy_gate_weight * gate
         metrics.update(loss=loss.item(), pointer_nll=nll.item())
+        if hypernet.cfg.copy_gate:
+            metrics["gate_bce"] = gate.item()
     return loss, metrics
 
 
@@ -395,13 +399,15 @@ def best_score(dir: Path) -> float:
 
 
 def warm_start(hypernet: Hypernet, source: Path, base_sha256: str) -> None:
-    """Copy the weights of a saved hypernetwork (same base, same config, or the same without copy slots or
-    without word starts) into ``hypernet``; copy parts the source lacks keep their fresh init; the optimizer
+    """Copy the weights of a saved hypernetwork (same base, same config, or the same without copy slots,
+    word starts or copy gate) into ``hypernet``; copy parts the source lacks keep their fresh init; the optimizer
     starts fresh."""
     loaded, _ = load_hypernet(source, base_sha256)
     new, old = hypernet.cfg, loaded.cfg
-    adds_copy = (replace(old, copy_rank=new.copy_rank, copy_start=new.copy_start, vocab_size=new.vocab_size) == new
-                 and old.copy_rank in (0, new.copy_rank) and (new.copy_start or not old.copy_start))
+    adds_copy = (replace(old, copy_rank=new.copy_rank, copy_start=new.copy_start, vocab_size=new.vocab_size,
+                         copy_gate=new.copy_gate) == new
+                 and old.copy_rank in (0, new.copy_rank) and (new.copy_start or not old.copy_start)
+                 and (new.copy_gate or not old.copy_gate))
     if old != new and not adds_copy:
         raise CheckpointError(f"{source}: hypernet config {loaded.cfg} differs from the run's {hypernet.cfg}")
     device = next(hypernet.parameters()).device

@@ -7,6 +7,7 @@
 # checkpoint (5 files) to $OUT.
 # NPROC=N (default 1) launches through torchrun, so the DDP/NCCL path runs even on one GPU;
 # NPROC=0 runs plain python (no torch.distributed).
+# TRAIN_SET='FIELD=JSON' passes one config override (e.g. init_from of a carried, git-ignored bundle).
 set -euo pipefail
 CONFIG=$1; MINUTES=$2; shift 2
 source bench/device/env.sh
@@ -17,7 +18,7 @@ fi
 NPROC=${NPROC:-1}
 if [ "$NPROC" -gt 0 ]; then LAUNCH=(python3 -m torch.distributed.run --standalone --nproc_per_node="$NPROC"); else LAUNCH=(python3); fi
 timeout $(( ${MINUTES%.*} * 60 + 100 )) "${LAUNCH[@]}" -m engine.train --config "$CONFIG" --base "$BASE" \
-  --out-dir /root/run --max-minutes "$MINUTES" > /root/train.log 2>&1 || { tail -30 /root/train.log; }
+  --out-dir /root/run --max-minutes "$MINUTES" ${TRAIN_SET:+--set "$TRAIN_SET"} > /root/train.log 2>&1 || { tail -30 /root/train.log; }
 wait
 grep -E "hypernet|resuming|warm start" /root/train.log | head -3
 python3 - <<'PY'

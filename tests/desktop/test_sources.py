@@ -169,3 +169,11 @@ def test_a_refused_index_write_leaves_no_item_and_no_adapter(tmp_path, tiny_spec
         assert svc.library.items() == [] and list(svc.library.adapters_dir.iterdir()) == []
     finally:
         svc.close()
+
+
+def test_streamed_replies_drop_leading_whitespace_only():
+    from desktop.service import lstrip_pieces
+
+    assert list(lstrip_pieces([" ", " Zur", "ab", " Pillai"])) == ["Zur", "ab", " Pillai"]
+    assert list(lstrip_pieces(["\n", "", "It", " is", "  "])) == ["It", " is", "  "]
+    assert list(lstrip_pieces([" ", "  "])) == []

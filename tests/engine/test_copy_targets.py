@@ -64,3 +64,40 @@ def test_pointer_nll_is_zero_when_a_slot_points_at_each_target_and_log_t_when_sp
     assert got.shape == (N,) and torch.allclose(got, torch.zeros(N), atol=1e-6)
     spread = copy_pointer_nll(torch.full((N, L, rc, T), 1.0 / T), targets)
     assert torch.allclose(spread, torch.tensor([2 * math.log(T), 0.0]))
+
+
+def test_answer_space_trains_copied_words_as_written_after_a_space(tok, embedded_spec):
+    """answer_space: a name or word answer of a needle or facts record becomes the document's own tokens
+    (" Zur" "ab", not "Z" "ur" "ab") and its first token is not distilled (the teacher starts it bare); numbers
+    and skills keep their targets."""
+    fmt = PromptFormat(embedded_spec.chat_template)
+    rng = random.Random(3)
+    recs = [make_needle(NeedleConfig(120, value="name"), rng), make_needle(NeedleConfig(120), rng),
+            make_skill(SkillsConfig(), rng, "train")]
+    plain, spaced = (build_batch(recs, fmt, tok, BatchConfig(questions_per_doc=1, max_chunks=1, answer_space=on),
+                                 random.Random(1), distil=True) for on in (False, True))
+
+    def answer(b, q):
+        return b.targets[b.q_of_pos == q].tolist()
+
+    name, number = recs[0].questions[0].target, recs[1].questions[0].target
+    assert answer(plain, 0) == tok(name + "<|im_end|>") and answer(spaced, 0) == tok(" " + name + "<|im_end|>")
+    assert answer(spaced, 0)[0] != tok(name)[0] and answer(spaced, 0)[0] in spaced.chunk_ids[0].tolist()
+    assert answer(spaced, 1) == answer(plain, 1) == tok(number + "<|im_end|>")
+    assert answer(spaced, 2) == answer(plain, 2)
+    assert not spaced.kl_mask[spaced.q_of_pos == 0][0]
+    for q in (1, 2):
+        assert torch.equal(spaced.kl_mask[spaced.q_of_pos == q], plain.kl_mask[plain.q_of_pos == q])
+    facts = make_document(FactsConfig(), random.Random(1), "train")  # word, name and number answers
+    fb = build_batch([facts], fmt, tok, BatchConfig(questions_per_doc=8, max_chunks=1, answer_space=True),
+                     random.Random(1), distil=True)
+    kinds = set()
+    for q in range(len(fb.doc_of_q)):
+        got, kl = fb.targets[fb.q_of_pos == q].tolist(), fb.kl_mask[fb.q_of_pos == q]
+        (target,) = [qa.target for qa in facts.questions
+                     if got in (tok(qa.target + "<|im_end|>"), tok(" " + qa.target + "<|im_end|>"))]
+        spaced_here = target[:1].isalpha()
+        kinds.add(spaced_here)
+        assert got == tok((" " if spaced_here else "") + target + "<|im_end|>")
+        assert bool(kl[0]) is not spaced_here and kl[1:].all()  # facts answers are distilled after the first token
+    assert kinds == {True, False}  # the document had both word and number answers

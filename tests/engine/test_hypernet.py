@@ -223,8 +223,9 @@ def test_copy_slots_key_on_the_previous_token(tiny_spec):
     lat, lemb = torch.randn(2, 4, 32), torch.randn(2, 1, 32)
     emb = torch.eye(64)[None, :5]
     with torch.no_grad():
-        a1, b1, _ = copy.copy_slots(lat, lemb, x, None, emb)
-        a2, b2, _ = copy.copy_slots(lat, lemb, x2, None, emb)
+        a1, b1, _, gate = copy.copy_slots(lat, lemb, x, None, emb)
+        a2, b2, _, _ = copy.copy_slots(lat, lemb, x2, None, emb)
+    assert gate is None  # no copy_gate
     assert not torch.allclose(a1, a2) and not torch.allclose(b1, b2)
 
 
@@ -277,8 +278,10 @@ def test_pointer_loss_trains_the_copy_attention_and_agrees_padded(tiny_spec):
     targets = torch.zeros(1, 10, dtype=torch.bool)
     targets[0, [4, 6]] = True
     hidden = base(ids, all_layers=True).detach()
-    a, b, nll = copy(hidden, None, copy.copy_embeddings(base.tok_emb, ids), targets)
-    assert nll.shape == (1,) and nll.item() > 0
+    a, b, sup = copy(hidden, None, copy.copy_embeddings(base.tok_emb, ids), targets)
+    assert sup.shape == (1, 2) and sup[0, 1] == 0  # no gate: no gate loss
+    nll = sup[:, 0]
+    assert nll.item() > 0
     nll.sum().backward()
     assert copy.copy_key.weight.grad.abs().sum() > 0 and copy.copy_query.weight.grad.abs().sum() > 0
     assert copy.head_b.weight.grad is None or copy.head_b.weight.grad.abs().sum() == 0  # only the attention learns
@@ -287,7 +290,44 @@ def test_pointer_loss_trains_the_copy_attention_and_agrees_padded(tiny_spec):
     mask[0, :10] = True
     with torch.no_grad():
         a2, b2, nll2 = chunk_adapters(base, copy, padded, mask, copy_targets=torch.cat([targets, torch.zeros(1, 4, dtype=torch.bool)], 1))
-    torch.testing.assert_close(nll2, nll.detach(), rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(nll2[:, 0], nll.detach(), rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(b2, b.detach(), rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match="copy_targets"):
         Hypernet(small_cfg())(hidden, None, None, targets)
+
+
+def test_copy_gate_scales_only_the_copy_columns_and_learns_from_answer_free_chunks(tiny_spec):
+    """copy_gate: the copy slots' B columns are scaled by sigmoid(gate) (0.95 at init, ~0 when closed); the
+    latent slots and A do not change; the gate's cross-entropy is low where it agrees with "an answer starts
+    here", and its gradient reaches the gate."""
+    _, copy = copy_pair(tiny_spec, skip_head=2, skip_tail=1)
+    gated = Hypernet(small_cfg(copy_rank=3, copy_gate=True, skip_head=2, skip_tail=1))
+    missing, _ = gated.load_state_dict(copy.state_dict(), strict=False)
+    assert sorted(missing) == ["copy_gate.bias", "copy_gate.weight"]
+    base = load_llama(tiny_spec)
+    ids = torch.randint(0, 1000, (2, 10))
+    with torch.no_grad():
+        copy.copy_gain.fill_(1.0)
+        gated.copy_gain.fill_(1.0)
+        hidden = base(ids, all_layers=True)
+        emb = base.tok_emb(ids)
+        a0, b0 = copy(hidden, None, emb)
+        a1, b1 = gated(hidden, None, emb)
+        torch.testing.assert_close(a1, a0)
+        torch.testing.assert_close(b1[..., :4], b0[..., :4])
+        torch.testing.assert_close(b1[..., 4:], b0[..., 4:] * torch.sigmoid(torch.tensor(3.0)))
+        gated.copy_gate.bias.fill_(-30.0)
+        _, closed = gated(hidden, None, emb)
+    assert closed[..., 4:].abs().max() < 1e-9 * b0[..., 4:].abs().max() + 1e-12
+    torch.testing.assert_close(closed[..., :4], b0[..., :4])
+    with pytest.raises(ValueError, match="copy_gate"):
+        small_cfg(copy_gate=True)  # no copy slots
+    targets = torch.zeros(2, 10, dtype=torch.bool)
+    targets[0, 5] = True  # row 0 holds an answer, row 1 none
+    gated.copy_gate.bias.data.fill_(3.0)
+    _, _, sup = gated(hidden, None, emb, targets)
+    assert sup.shape == (2, 2)
+    assert sup[0, 1].item() == pytest.approx(float(-torch.nn.functional.logsigmoid(torch.tensor(3.0))), rel=1e-4)
+    assert sup[1, 1].item() == pytest.approx(float(-torch.nn.functional.logsigmoid(torch.tensor(-3.0))), rel=1e-4)
+    sup[:, 1].sum().backward()
+    assert gated.copy_gate.bias.grad.item() > 0  # more answer-free rows here: the gate is pushed closed

@@ -95,6 +95,15 @@ def test_warm_start_adds_fresh_copy_slots_and_refuses_to_drop_them(tmp_path, tin
         assert torch_equal(w, got2.state_dict()[name]), name
     want = torch.as_tensor(word_start_table(gguf_tokens(tiny_spec.path), tokenize))
     assert torch_equal(got2.copy_start_ids, want) and int((want != torch.arange(len(want))).sum()) > 1000
+    # a copy gate joins the same way, open at first
+    e = tmp_path / "e"
+    train(TrainConfig.from_json(CONFIG, out_dir=str(e), base_path=str(tiny_spec.path), steps=1, lr=0.0,
+                                hypernet={**tiny, "copy_rank": 2, "copy_start": True, "copy_gate": True},
+                                init_from=str(d / "checkpoint")), tokenize=tokenize)
+    got3, _ = load_hypernet(e / "checkpoint")
+    for name, w in got2.state_dict().items():
+        assert torch_equal(w, got3.state_dict()[name]), name
+    assert float(got3.copy_gate.bias) == 3.0 and not got3.copy_gate.weight.any()
 
 
 def torch_equal(x, y) -> bool:
@@ -270,7 +279,7 @@ def test_needles_can_be_cut_into_more_chunks_than_other_texts():
         BatchConfig(needle_max_chunks=0)
 
 
-@pytest.mark.parametrize("name", ["d2l_smollm2.json", "d2l_smollm2_v6.json", "d2l_smollm2_v7.json", "d2l_smollm2_v8.json", "d2l_smollm2_v9.json", "d2l_smollm2_copy.json", "d2l_smollm2_names.json", "d2l_smollm2_wordstart.json", "d2l_smollm2_pointer.json", "d2l_tiny.json"])
+@pytest.mark.parametrize("name", ["d2l_smollm2.json", "d2l_smollm2_v6.json", "d2l_smollm2_v7.json", "d2l_smollm2_v8.json", "d2l_smollm2_v9.json", "d2l_smollm2_copy.json", "d2l_smollm2_names.json", "d2l_smollm2_wordstart.json", "d2l_smollm2_pointer.json", "d2l_smollm2_gate.json", "d2l_tiny.json"])
 def test_shipped_configs_parse(name):
     from engine.batches import BatchConfig
     from engine.data.facts import FactsConfig
@@ -356,11 +365,17 @@ def test_name_needles_join_the_mixture_only_when_asked():
     assert QUESTION in questions and NAME_QUESTION in questions
 
 
-def test_pointer_loss_is_logged_and_trains(tmp_path, tiny_spec, tokenize):
+@pytest.mark.parametrize("gate", [False, True])
+def test_pointer_loss_is_logged_and_trains(tmp_path, tiny_spec, tokenize, gate):
     tiny = json.loads(CONFIG.read_text())["hypernet"]
     train(TrainConfig.from_json(CONFIG, out_dir=str(tmp_path), base_path=str(tiny_spec.path), steps=2, log_every=1,
                                 needle_frac=0.5, needle_name_frac=0.5, copy_pointer_weight=0.5, l1_copy=False,
-                                hypernet={**tiny, "copy_rank": 2, "copy_start": True}), tokenize=tokenize)
+                                copy_gate_weight=0.5 if gate else 0.0,
+                                batch={**json.loads(CONFIG.read_text()).get("batch", {}), "answer_space": gate},
+                                hypernet={**tiny, "copy_rank": 2, "copy_start": True, "copy_gate": gate}),
+          tokenize=tokenize)
     rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
     nll = [r["pointer_nll"] for r in rows if "pointer_nll" in r]
     assert len(nll) == 2 and all(x > 0 for x in nll)
+    bce = [r["gate_bce"] for r in rows if "gate_bce" in r]
+    assert len(bce) == (2 if gate else 0) and all(x > 0 for x in bce)

@@ -72,10 +72,10 @@ def test_onnx_runtime_matches_torch(T, ort_hypernet, torch_reference, tiny_spec)
     assert err_a < MAX_REL_ERR and err_b < MAX_REL_ERR
 
 
-@pytest.mark.parametrize("word_starts", [False, True])
-def test_copy_slots_export_and_match_torch(tiny_bundle, tiny_spec, tmp_path, word_starts):
+@pytest.mark.parametrize("word_starts,gate", [(False, False), (True, False), (False, True)])
+def test_copy_slots_export_and_match_torch(tiny_bundle, tiny_spec, tmp_path, word_starts, gate):
     """A hypernetwork with copy slots (token embeddings mixed into B; with word starts, also the embeddings of a
-    looked-up table's tokens) runs in ONNX Runtime as in torch."""
+    looked-up table's tokens; with a gate, scaled by it) runs in ONNX Runtime as in torch."""
     from dataclasses import replace
 
     from engine.checkpoint import load_hypernet
@@ -87,6 +87,7 @@ def test_copy_slots_export_and_match_torch(tiny_bundle, tiny_spec, tmp_path, wor
     _, plain = tiny_bundle
     torch.manual_seed(1)
     extra = {"copy_start": True, "vocab_size": tiny_spec.vocab_size} if word_starts else {}
+    extra.update({"copy_gate": True} if gate else {})
     hypernet = Hypernet(replace(plain.cfg, copy_rank=3, **extra)).eval()
     hypernet.load_state_dict(plain.state_dict(), strict=False)
     with torch.no_grad():
@@ -94,6 +95,9 @@ def test_copy_slots_export_and_match_torch(tiny_bundle, tiny_spec, tmp_path, wor
         if word_starts:  # a table with ids past fp16's exact integers (2048) must survive the fp16 bundle
             hypernet.set_word_starts(torch.randperm(tiny_spec.vocab_size))
             hypernet.copy_gain_start.fill_(2.0)
+        if gate:  # a gate that depends on the chunk: some slots open, some closed
+            hypernet.copy_gate.weight.normal_(0.0, 1.0)
+            hypernet.copy_gate.bias.fill_(0.0)
     export_bundle(tiny_spec, hypernet, tmp_path)
     ids = np.random.default_rng(0).integers(0, tiny_spec.vocab_size, 40)
     got_a, got_b = OnnxHypernet(tmp_path, tiny_spec, ORT_CPU).chunk_lora(ids.tolist())
