@@ -70,3 +70,12 @@ def test_answers_are_scored_by_the_number(tiny_spec, monkeypatch):
     wrong = run(cfg, base, hn, fmt, _tokenize, lambda ids: "It is 12.", {2}, 0, progress=lambda s: None)
     assert wrong["results"][0]["adapter"] == 0.0
 
+
+
+def test_window_0_runs_the_adapter_only_and_still_plots(tiny_spec, tmp_path):
+    """--adapter-only (window 0): no in-context row is run (null, not 0), and the plot has no window line."""
+    base, hn = load_llama(tiny_spec), _hypernet(tiny_spec)
+    report = run(LongNeedleConfig(lengths=(60,), n_per_depth=1, max_new_tokens=2, window=0), base, hn,
+                 PromptFormat(tiny_spec.chat_template), _tokenize, lambda ids: "x", {2}, 0, progress=lambda s: None)
+    assert report["results"][0]["in_context"] is None and report["config"]["window"] == 0
+    assert plot(report, tmp_path / "a.png", "t").stat().st_size > 1000
