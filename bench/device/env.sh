@@ -1,5 +1,5 @@
 # Shared set-up of a lent GPU machine, sourced by the scripts beside it (run from the repository root).
-# Joins the staged base GGUF (/root/stage/base.xz.part_a?: xz-compressed parts carried over two calls,
+# Joins the staged base GGUF (/root/stage/base.xz.part_a?: xz-compressed parts carried over successive calls,
 # or older raw parts /root/stage/part_a?; see bench/README.md, "GPU training"),
 # checks its sha256, installs the carried gguf wheel (.whl/) and keeps NVLink multicast off.
 SHA=b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
