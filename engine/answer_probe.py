@@ -26,6 +26,7 @@ from typing import Sequence
 import torch
 
 from engine.base import load_base
+from engine.batches import answer_space
 from engine.checkpoint import load_hypernet
 from engine.data.records import Record, read_jsonl
 from engine.evaluate import answer_kind
@@ -52,8 +53,8 @@ class Ranked:
 def first_token_ranks(base: Llama, hypernet, records: Sequence[Record], fmt: PromptFormat, tokenize: Tokenize,
                       pad_id: int, spaced: bool = False) -> list[Ranked]:
     """Rank (0 = top) of each question's gold first token at the first answer position; needs >= 2 records.
-    ``spaced``: answers that start with a letter are ranked as written after a space (a hypernetwork trained with
-    ``BatchConfig.answer_space``)."""
+    ``spaced``: ranked as a hypernetwork trained with ``BatchConfig.answer_space`` answers (the same rule,
+    :func:`engine.batches.answer_space`: names and words after a space)."""
     if len(records) < 2:
         raise ValueError("the probe compares against another document's adapter: give it at least 2 records")
     loras = [adapters_for(base, hypernet, [wrap_chunks(fmt, tokenize, tokenize(r.document), hypernet.cfg.chunk_tokens)],
@@ -64,7 +65,7 @@ def first_token_ranks(base: Llama, hypernet, records: Sequence[Record], fmt: Pro
         for qa in rec.questions:
             ids = torch.tensor([tokenize(fmt.question(qa.question))], device=device)
             text = qa.answers[0]
-            gold = tokenize((" " if spaced and text[:1].isalpha() else "") + text)[0]
+            gold = tokenize((" " if answer_space(rec.kind, text, spaced) else "") + text)[0]
             ranks = []
             for lora in (loras[d], loras[(d + 1) % len(records)]):
                 logits = base.logits(base(ids, lora=lora)[:, -1])[0].float()

@@ -78,14 +78,14 @@ def random_chunks(ids: list[int], cfg: BatchConfig, rng: random.Random, max_chun
 COPIED_KINDS = ("facts", "needle")  # records whose answers are spans of the document
 
 
-def answer_space(kind: str, target: str, cfg: BatchConfig) -> bool:
-    """Whether a target is trained as written after a space (" Zurab Pillai"): with ``cfg.answer_space``, for
-    answers copied from the document that start with a letter. SmolLM2 splits a word differently at the start
+def answer_space(kind: str, target: str, on: bool) -> bool:
+    """Whether a target is trained as written after a space (" Zurab Pillai"): when ``on``
+    (``BatchConfig.answer_space``), for answers copied from the document that start with a letter. SmolLM2 splits a word differently at the start
     of a text ("Z" "ur" "ab") than after a space (" Zur" "ab", as the document has it), so a bare name's tokens
     are not the document's and cannot be copied; digits are split alike either way and stay bare. The teacher
     (the document in the prompt) would start such an answer bare, so the spaced first token is not distilled.
     Answers are scored by containment, so the leading space costs nothing."""
-    return cfg.answer_space and kind in COPIED_KINDS and target[:1].isalpha()
+    return on and kind in COPIED_KINDS and target[:1].isalpha()
 
 
 def answer_forms(answers: Sequence[str], tokenize: Tokenize) -> list[list[int]]:
@@ -156,7 +156,7 @@ def build_batch(records: Sequence[Record], fmt: PromptFormat, tokenize: Tokenize
             kl = distil and (noop or rec.kind == "facts")
             plain = noop or not (kl or all_teacher_rows)
             t_rows_ids.append(s_rows_ids[-1] if plain else tokenize(fmt.in_context(rec.document, qa.question)))
-            spaced = answer_space(rec.kind, qa.target, cfg)
+            spaced = answer_space(rec.kind, qa.target, cfg.answer_space)
             answers.append(tokenize((" " if spaced else "") + qa.target + cfg.answer_suffix))
             first_kl.append(not spaced)
             doc_of_q.append(d)

@@ -58,3 +58,17 @@ def test_summary_and_table():
     assert s["name"]["own"] == {"n": 2, "top1": 0.5, "top5": 1.0, "median_rank": 2.0}
     assert s["name"]["other"]["top5"] == 0.0 and s["number"]["own"]["median_rank"] == 7
     assert "name" in table(s) and "number" in table(s)
+
+
+def test_spaced_ranks_names_as_written_after_a_space(tiny_spec):
+    """--spaced ranks a name's after-space first token (what answer_space trains); numbers keep their rank."""
+    base, hn = load_llama(tiny_spec), _hypernet(tiny_spec, text_blind=False)
+    fmt = PromptFormat(tiny_spec.chat_template)
+    plain = first_token_ranks(base, hn, RECORDS, fmt, _tokenize, 0)
+    spaced = first_token_ranks(base, hn, RECORDS, fmt, _tokenize, 0, spaced=True)
+    assert [r.own for r in spaced if r.kind == "number"] == [r.own for r in plain if r.kind == "number"]
+    lora = adapters_for(base, hn, [wrap_chunks(fmt, _tokenize, _tokenize(RECORDS[0].document), 40)], 0)
+    ids = torch.tensor([_tokenize(fmt.question(RECORDS[0].questions[0].question))])
+    with torch.no_grad():
+        logits = base.logits(base(ids, lora=lora)[:, -1])[0]
+    assert spaced[0].own == int((logits > logits[_tokenize(" Ana")[0]]).sum())
