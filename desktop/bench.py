@@ -52,7 +52,7 @@ TARGET_TOKENS = 4096  # where the issue sets the TTFT and memory targets
 VERSUS = {
     "teach": "ours: tokenize + hypernetwork + GGUF write + hot-load | vs: llama.cpp prefill of the in-context prompt",
     "question": "ours: adapter active, question alone | vs: document in the prompt (base only)",
-    "swap": "ours: set_active + KV reset + first token | vs: new llama_cpp.Llama(lora_path=...) + first token",
+    "swap": "ours: set_active + KV reset + first token | vs: base loaded anew with the adapter + first token",
     "memory": "adapter file vs f16 KV cache of the same document; RSS vs RSS with none",
     "quality": "accuracy (contains an accepted answer) vs the in-context mode, same questions",
     "ingest": "teach a folder of small files vs prefilling each file once",
@@ -449,17 +449,12 @@ def swap_times(rt: "Runtime", handles: Sequence[str], prompt: str, n: int, bar) 
 
 
 def reload_first_token(rt: "Runtime", adapter: Path, ids: Sequence[int]) -> None:
-    """What hot-swapping avoids: a new llama_cpp.Llama with ``lora_path`` (same context and threads), then the prompt."""
-    import llama_cpp
+    """What hot-swapping avoids: load the base anew with the adapter (same context and threads), then the prompt."""
+    from engine.runtime import Runtime
 
-    c = rt.config
-    llm = llama_cpp.Llama(model_path=str(c.model_path), lora_path=str(adapter), n_ctx=c.n_ctx, n_batch=c.n_batch,
-                          n_threads=c.threads(), n_gpu_layers=c.gpu_layers(llama_cpp.llama_supports_gpu_offload()),
-                          verbose=False)
-    try:
-        llm.eval(list(ids))
-    finally:
-        llm.close()
+    with Runtime(rt.config, rt.spec) as fresh:
+        fresh.set_active([(fresh.load_adapter(adapter), 1.0)])
+        fresh.logits(list(ids))
 
 
 def many_active(rt: "Runtime", path: Path, prompt: str, cfg: BenchConfig) -> list[dict]:

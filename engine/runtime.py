@@ -8,9 +8,10 @@ which already encodes Lorafy's scale).
 
 Every evaluation starts from an empty KV cache: the cache holds keys and
 values computed under whatever adapters were active then, so reusing a
-prefix across an adapter switch would mix two models. Decoding uses
-llama.cpp's C API directly (own batch, greedy argmax over the logits), so
-``Llama``'s prefix cache and sampler never come into play.
+prefix across an adapter switch would mix two models. The model is loaded by
+:mod:`engine.llama_load` (weights never repacked: safe on AMX CPUs) and
+decoding uses llama.cpp's C API directly (own batch, greedy argmax over the
+logits).
 
 Not thread-safe: one worker owns a Runtime and calls it from one thread. A
 ``generate`` stream is invalidated by any later generate / logits / switch.
@@ -31,6 +32,7 @@ import numpy as np
 
 from engine.adapter_file import AdapterFileError, AdapterInfo, validate_adapter_file
 from engine.base import BaseSpec, read_spec
+from engine.llama_load import LlamaModel, LoadConfig
 from engine.prompts import render_chat
 
 logger = logging.getLogger(__name__)
@@ -51,8 +53,7 @@ class RuntimeConfig:
     n_threads: int | None = None  # None: os.cpu_count()
     n_gpu_layers: int = -1
     n_batch: int = 512
-    seed: int = 0
-    verbose: bool = False
+    verbose: bool = False  # llama.cpp's own log on stderr
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "model_path", Path(self.model_path))
@@ -99,7 +100,7 @@ class Runtime:
         self._state = _State()
         self._handles = itertools.count(1)
         self._llm = self._load_base()
-        self._vocab = llama_cpp.llama_model_get_vocab(self._llm.model)
+        self._vocab = self._llm.vocab
         self.n_vocab = int(llama_cpp.llama_vocab_n_tokens(self._vocab))
         self._n_batch = int(llama_cpp.llama_n_batch(self._llm.ctx))
         self._batch = llama_cpp.llama_batch_init(self._n_batch, 0, 1)
@@ -108,12 +109,10 @@ class Runtime:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def _load_base(self):
+    def _load_base(self) -> LlamaModel:
         cfg, lc = self.config, self._lc
-        llm = lc.Llama(model_path=str(cfg.model_path), n_ctx=cfg.n_ctx, n_batch=cfg.n_batch, n_threads=cfg.threads(),
-                       n_threads_batch=cfg.threads(),  # prompt processing too, not only generation
-                       n_gpu_layers=cfg.gpu_layers(lc.llama_supports_gpu_offload()), seed=cfg.seed,
-                       logits_all=False, verbose=cfg.verbose)
+        llm = LlamaModel(LoadConfig(cfg.model_path, n_ctx=cfg.n_ctx, n_batch=cfg.n_batch, n_threads=cfg.threads(),
+                                    n_gpu_layers=cfg.gpu_layers(lc.llama_supports_gpu_offload()), verbose=cfg.verbose))
         self.base_loads += 1
         logger.info("loaded base %s (n_ctx %d, %d threads)", cfg.model_path, cfg.n_ctx, cfg.threads())
         return llm
@@ -250,12 +249,9 @@ class Runtime:
     # -- evaluation ------------------------------------------------------------------------
 
     def _reset(self) -> None:
-        """Forget all evaluated tokens (KV cache and Llama's bookkeeping); invalidates running streams."""
+        """Forget all evaluated tokens (the KV cache); invalidates running streams."""
         self._state.turn += 1
-        self._llm.reset()
-        mem = self._lc.llama_get_memory(self._llm.ctx)
-        if mem is not None:
-            self._lc.llama_memory_clear(mem, True)
+        self._llm.clear_memory()
 
     def _fill_batch(self, ids: Sequence[int], start: int, all_logits: bool) -> None:
         b = self._batch

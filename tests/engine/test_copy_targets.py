@@ -17,9 +17,9 @@ from engine.prompts import PromptFormat
 
 @pytest.fixture(scope="module")
 def tok(embedded_spec):
-    import llama_cpp
+    from engine.llama_load import load_vocab
 
-    llm = llama_cpp.Llama(str(embedded_spec.path), vocab_only=True, verbose=False)
+    llm = load_vocab(embedded_spec.path)
     return lambda text: llm.tokenize(text.encode(), add_bos=False, special=True)
 
 

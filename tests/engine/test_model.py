@@ -65,31 +65,29 @@ def test_lora_argument_changes_only_when_nonzero(tiny_spec):
 
 @pytest.mark.real_base
 def test_next_token_agrees_with_llama_cpp_on_real_base(embedded_spec):
-    import llama_cpp
+    from engine.runtime import Runtime, RuntimeConfig
 
     fmt = PromptFormat(embedded_spec.chat_template)
-    llm = llama_cpp.Llama(str(embedded_spec.path), n_ctx=256, n_threads=2, logits_all=True, verbose=False)
+    llm = Runtime(RuntimeConfig(embedded_spec.path, n_ctx=256, n_threads=2, n_gpu_layers=0), embedded_spec)
     model = load_llama(embedded_spec)
     agree = 0
     for p in PROMPTS:
-        ids = llm.tokenize(fmt.question(p).encode(), add_bos=False, special=True)
-        llm.reset()
-        llm.eval(ids)
-        cpp_next = int(np.argmax(llm.scores[len(ids) - 1]))
+        ids = llm.tokenize(fmt.question(p))
+        cpp_next = int(np.argmax(llm.logits(ids)))
         with torch.no_grad():
             ours_next = int(model.logits(model(torch.tensor([ids]))[0, -1]).argmax())
         agree += cpp_next == ours_next
+    llm.close()
     assert agree / len(PROMPTS) >= 0.9, f"top-1 agreement {agree}/{len(PROMPTS)}"
 
 
 @pytest.mark.real_base
 def test_tokenizer_from_gguf_matches_llama_cpp(embedded_spec):
-    import llama_cpp
-
+    from engine.llama_load import load_vocab
     from engine.train import hf_tokenizer
 
     tokenize = hf_tokenizer(embedded_spec)
-    llm = llama_cpp.Llama(str(embedded_spec.path), vocab_only=True, verbose=False)
+    llm = load_vocab(embedded_spec.path)
     fmt = PromptFormat(embedded_spec.chat_template)
     texts = ["Hello world", "  leading spaces and\ttabs\n\nnewlines", "Ünïcödé — “quotes” 日本語 🙂",
              "The special magic number is 4417.", fmt.question("Who owns Lindqvist Bakery?"),

@@ -17,9 +17,9 @@ CONFIG = Path(__file__).resolve().parents[2] / "engine/configs/d2l_tiny.json"
 
 @pytest.fixture(scope="module")
 def tokenize(tiny_spec):
-    import llama_cpp
+    from engine.llama_load import load_vocab
 
-    llm = llama_cpp.Llama(str(tiny_spec.path), vocab_only=True, verbose=False)
+    llm = load_vocab(tiny_spec.path)
     return lambda text: llm.tokenize(text.encode(), add_bos=False, special=True)
 
 

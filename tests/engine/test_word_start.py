@@ -8,9 +8,9 @@ from engine.word_start import gguf_tokens, token_text, word_start_table
 
 @pytest.fixture(scope="module")
 def tokenize_embedded(embedded_spec):
-    import llama_cpp
+    from engine.llama_load import load_vocab
 
-    llm = llama_cpp.Llama(str(embedded_spec.path), vocab_only=True, verbose=False)
+    llm = load_vocab(embedded_spec.path)
     return lambda text: llm.tokenize(text.encode(), add_bos=False, special=False)
 
 
