@@ -28,6 +28,7 @@ from engine.checkpoint import (CheckpointError, load_hypernet, load_training, re
                                save_training)
 from engine.d2l import chunk_adapters, document_lora, encode, make_lora
 from engine.data.facts import FactsConfig, make_document
+from engine.data.narrative import NarrativeConfig, make_narrative
 from engine.data.needle import NeedleConfig, make_needle
 from engine.data.records import Record
 from engine.data.skills import SkillsConfig, make_skill
@@ -58,6 +59,7 @@ class TrainConfig:
     needle_tokens: tuple[int, int] = (32, 256)
     needle_name_frac: float = 0.0  # share of needles that hide a name instead of a number (engine.data.needle)
     skill_frac: float = 0.0  # share of skill records (an instruction as the document; T2L through the same hypernet)
+    narrative_frac: float = 0.0  # share of the facts draws written as narrative prose (engine.data.narrative)
     ce_weight: float = 1.0
     kl_weight: float = 1.0
     kl_topk: int = 16
@@ -77,12 +79,15 @@ class TrainConfig:
     batch: dict = field(default_factory=dict)  # BatchConfig overrides
     facts: dict = field(default_factory=dict)  # FactsConfig overrides
     skills: dict = field(default_factory=dict)  # SkillsConfig overrides
+    narrative: dict = field(default_factory=dict)  # NarrativeConfig overrides
 
     def __post_init__(self) -> None:
         if self.steps <= 0 or self.batch_docs <= 0 or self.max_minutes <= 0:
             raise ValueError("steps, batch_docs and max_minutes must be positive")
         if not (0 <= self.needle_frac and 0 <= self.skill_frac and self.needle_frac + self.skill_frac <= 1):
             raise ValueError("needle_frac and skill_frac must be >= 0 and sum to at most 1")
+        if not 0 <= self.narrative_frac <= 1:
+            raise ValueError(f"narrative_frac must be in [0, 1], got {self.narrative_frac}")
 
     @classmethod
     def from_json(cls, path: Path, **overrides) -> "TrainConfig":
@@ -114,6 +119,8 @@ def sample_records(cfg: TrainConfig, rng: random.Random, n: int, split: str, cou
             out.append(make_needle(ncfg, rng, count_tokens=count_tokens, split=split))
         elif u < cfg.needle_frac + cfg.skill_frac:
             out.append(make_skill(skills_cfg, rng, split))
+        elif cfg.narrative_frac > 0 and rng.random() < cfg.narrative_frac:  # no draw at 0: old streams stay
+            out.append(make_narrative(NarrativeConfig(**cfg.narrative), rng, split, count_tokens=count_tokens))
         else:
             out.append(make_document(facts_cfg, rng, split, count_tokens=count_tokens))
     return out
@@ -318,7 +325,7 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
     metrics = MetricsLog(out / "metrics.jsonl", rank == 0)
     count_tokens = lambda s: len(tokenize(s))  # noqa: E731
     # held-out facts always come from the default document shape, whatever curriculum ``cfg.facts`` sets
-    val = sample_records(replace(cfg, needle_frac=0.0, skill_frac=0.0, facts={}), random.Random(99), cfg.eval_docs, "val", count_tokens)
+    val = sample_records(replace(cfg, needle_frac=0.0, skill_frac=0.0, narrative_frac=0.0, facts={}), random.Random(99), cfg.eval_docs, "val", count_tokens)
     val_needle = sample_records(replace(cfg, needle_frac=1.0, skill_frac=0.0), random.Random(98), cfg.eval_docs, "val", count_tokens)
     val_skill = (sample_records(replace(cfg, needle_frac=0.0, skill_frac=1.0, skills={**cfg.skills, "noop_frac": 0.0}),
                                 random.Random(97), cfg.eval_docs, "val", count_tokens)

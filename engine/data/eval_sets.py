@@ -11,6 +11,7 @@ from pathlib import Path
 
 from engine.data.facts import FactsConfig, facts_set
 from engine.data.long_facts import long_facts_set
+from engine.data.narrative import narrative_set
 from engine.data.needle import needle_set
 from engine.data.records import write_jsonl
 from engine.data.skills import skills_eval_set
@@ -34,6 +35,8 @@ SETS = {
     # fact documents buried in ~12k tokens of test-split docstring prose: longer than the base's 8k window
     # (the prose depends on the Python version's standard library; the shipped file is the reference)
     "facts_long_12k_10.jsonl": lambda: long_facts_set(10, 12288, seed=16, split="test"),
+    # facts told as human prose (e-mails, minutes, diaries, news...) with marked non-answer values of the same type
+    "narrative_test_30.jsonl": lambda: narrative_set(30, seed=18, split="test"),
 }
 
 
