@@ -371,7 +371,7 @@ def cmd_demo(svc_args, args) -> dict:
             print(f"\ndocument {rec.id} ({len(svc.tokenize(rec.document))} tokens): {rec.document[:110]}...")
             t0 = time.perf_counter()
             item = svc.teach_text(rec.document, rec.id)
-            print(f"taught in {time.perf_counter() - t0:.2f} s -> adapter rank {svc.hypernet.rank * item.chunks + int(svc.hypernet.config['hypernet']['bias_rank'])}, "
+            print(f"taught in {time.perf_counter() - t0:.2f} s -> adapter rank {svc.hypernet.layout.rank(item.chunks)}, "
                   f"{svc.library.adapter_path(item).stat().st_size / 1e6:.1f} MB\n")
             rows = []
             for qa in rec.questions:

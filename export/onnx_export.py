@@ -22,7 +22,8 @@ import torch
 
 from engine.core.atomic import atomic_write_bytes
 from engine.core.base import BaseSpec
-from engine.infer.onnx_hypernet import GRAPH_FILE, INPUT_NAME, ONNX_SCHEMA_VERSION, OPSET, OUTPUT_NAMES
+from engine.infer.onnx_hypernet import (ADAPTER_SECTION, GRAPH_FILE, INPUT_NAME, ONNX_SCHEMA_VERSION, OPSET,
+                                        OUTPUT_NAMES, AdapterLayout)
 from engine.nn.d2l import ChunkToLora
 from engine.nn.hypernet import Hypernet
 from engine.nn.model import load_llama
@@ -74,12 +75,19 @@ def export_graph(spec: BaseSpec, hypernet: Hypernet, out_dir: Path, example_toke
 
 
 def export_bundle(spec: BaseSpec, hypernet: Hypernet, out_dir: Path, extra: dict | None = None) -> Path:
-    """Write a complete runtime bundle: fp16 weights, config.json (with the ONNX section) and the graph."""
+    """Write a complete runtime bundle: fp16 weights, config.json (with the adapter layout and the ONNX section), the graph.
+
+    The adapter layout (scale, chunk rank, bias rank) is written as the hypernetwork defines it, so the
+    runtime reads it instead of deriving it again.
+    """
     from engine.train.checkpoint import CONFIG, save_hypernet
 
     out_dir = Path(out_dir)
     onnx_info = export_graph(spec, hypernet, out_dir)
-    save_hypernet(out_dir, hypernet, spec.sha256, dtype=torch.float16, extra={**(extra or {}), "onnx": onnx_info})
+    cfg = hypernet.cfg
+    layout = AdapterLayout(scale=cfg.scale, chunk_rank=cfg.chunk_rank, bias_rank=cfg.bias_rank)
+    save_hypernet(out_dir, hypernet, spec.sha256, dtype=torch.float16,
+                  extra={**(extra or {}), ADAPTER_SECTION: layout.to_dict(), "onnx": onnx_info})
     log.info("exported %s (%d external initializers)", out_dir, len(onnx_info["external_initializers"]))
     return out_dir / CONFIG
 

@@ -176,8 +176,8 @@ def section_memory(b: Bench) -> tuple[list[Row], dict]:
 
 
 def rank_of(b: Bench, t: Taught) -> int:
-    hp = b.svc.hypernet.config["hypernet"]
-    return int(hp["bias_rank"]) + int(hp["rank"]) * t.chunks
+    """Rank of the adapter taught from document ``t``, as the bundle's adapter layout records it (copy slots included)."""
+    return b.svc.hypernet.layout.rank(t.chunks)
 
 
 def library_rss(b: Bench) -> dict[str, dict[int, int | None]]:

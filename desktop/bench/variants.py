@@ -64,7 +64,7 @@ def variant_rows(details: dict, fp32: dict, int8: dict) -> list[Row]:
 
 
 def bias_rank(b: Bench) -> int:
-    return int(b.svc.hypernet.config["hypernet"]["bias_rank"])
+    return b.svc.hypernet.layout.bias_rank
 
 
 def bundle_bytes(bundle: Path) -> int:
@@ -176,14 +176,18 @@ def make_int8(b: Bench, out_dir: Path) -> dict:
 def materialise_graph(bundle: Path, spec: "BaseSpec", out: Path) -> int:
     """Write the bundle's graph with every external weight filled in (base from the GGUF, own from safetensors).
 
+    The weights are loaded by the runtime's own loader (float32, integer tables kept as integers).
     Transpose(weight) nodes are folded into transposed weights so the quantizer sees MatMul(x, W).
-    Returns the bytes of float32 weights written.
+    Returns the bytes of the weights written.
     """
     import onnx
     from onnx import numpy_helper
 
-    model = onnx.load(str(Path(bundle) / "hypernet.onnx"), load_external_data=False)
-    arrays = bundle_weights(bundle, spec, {i.name for i in model.graph.initializer})
+    from engine.infer.onnx_hypernet import GRAPH_FILE, bundle_initializers
+
+    model = onnx.load(str(Path(bundle) / GRAPH_FILE), load_external_data=False)
+    external = [i.name for i in model.graph.initializer if i.data_location == onnx.TensorProto.EXTERNAL]
+    arrays = bundle_initializers(bundle, spec, external)
     folded = fold_weight_transposes(model.graph, arrays)
     used = {i for n in model.graph.node for i in n.input}
     inits = [numpy_helper.from_array(arrays[i.name], i.name) if i.name in arrays else i
@@ -193,19 +197,6 @@ def materialise_graph(bundle: Path, spec: "BaseSpec", out: Path) -> int:
     model.graph.initializer.extend(inits)
     onnx.save(model, str(out))
     return sum(a.nbytes for name, a in arrays.items() if name in used) + sum(a.nbytes for a in folded.values())
-
-
-def bundle_weights(bundle: Path, spec: "BaseSpec", names: set[str]) -> dict[str, np.ndarray]:
-    """float32 arrays of the graph's external weights: base.* dequantized from the GGUF, hypernet.* from safetensors."""
-    from safetensors.numpy import load_file
-
-    from engine.core.gguf_weights import iter_weights
-    from engine.infer.onnx_hypernet import WEIGHTS_FILE
-
-    arrays = {f"base.{k}": v for k, v in iter_weights(spec) if f"base.{k}" in names}
-    own = load_file(str(Path(bundle) / WEIGHTS_FILE))
-    arrays.update({f"hypernet.{k}": v.astype(np.float32) for k, v in own.items() if f"hypernet.{k}" in names})
-    return arrays
 
 
 def fold_weight_transposes(graph, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -1,7 +1,7 @@
 """Run the exported hypernetwork with ONNX Runtime: text chunks -> a LoraAdapter (no torch).
 
 A bundle directory holds ``config.json`` (hypernetwork config, base sha256,
-ONNX section), ``hypernet.safetensors`` (its own weights) and ``hypernet.onnx``
+adapter layout, ONNX section), ``hypernet.safetensors`` (its own weights) and ``hypernet.onnx``
 (the weight-free graph). The base weights are dequantized from the base GGUF
 and handed to ONNX Runtime at session creation; the bundle is refused when
 its base hash differs from the loaded base.
@@ -29,6 +29,7 @@ INPUT_NAME = "input_ids"
 OUTPUT_NAMES = ("lora_a", "lora_b")
 OPSET = 18
 ONNX_SCHEMA_VERSION = 1
+ADAPTER_SECTION = "adapter"  # config.json's adapter layout (AdapterLayout.to_dict)
 
 
 class HypernetError(Exception):
@@ -41,6 +42,40 @@ class SessionConfig:
 
     threads: int | None = None  # intra-op threads; None = all cores
     use_gpu: bool = True  # try CUDA (onnxruntime-gpu) first, fall back to CPU
+
+
+@dataclass(frozen=True)
+class AdapterLayout:
+    """How a bundle's adapters are laid out: a bias block of ``bias_rank``, then ``chunk_rank`` per chunk, at ``scale``.
+
+    >>> AdapterLayout(scale=45.25, chunk_rank=16, bias_rank=8).rank(3)
+    56
+    """
+
+    scale: float  # Lorafy's LoRA scale, applied directly (engine.core.lora)
+    chunk_rank: int  # rank of one chunk's block: latent slots + copy slots
+    bias_rank: int  # rank of the learned block every adapter starts with
+
+    def rank(self, n_chunks: int) -> int:
+        """Rank of an adapter made from ``n_chunks`` chunks."""
+        return self.bias_rank + self.chunk_rank * n_chunks
+
+    def to_dict(self) -> dict:
+        return {"scale": self.scale, "chunk_rank": self.chunk_rank, "bias_rank": self.bias_rank}
+
+
+def adapter_layout(config: dict) -> AdapterLayout:
+    """The layout a bundle's config.json records in its ``adapter`` section.
+
+    Bundles exported before that section existed get it computed from their hypernetwork config the
+    way :class:`engine.nn.hypernet.HypernetConfig` does (scale 2 r^1.5; latent plus copy slots).
+    """
+    if ADAPTER_SECTION in config:
+        a = config[ADAPTER_SECTION]
+        return AdapterLayout(scale=float(a["scale"]), chunk_rank=int(a["chunk_rank"]), bias_rank=int(a["bias_rank"]))
+    hp = config["hypernet"]
+    return AdapterLayout(scale=2.0 * int(hp["rank"]) ** 1.5, chunk_rank=int(hp["rank"]) + int(hp.get("copy_rank", 0)),
+                         bias_rank=int(hp["bias_rank"]))
 
 
 def read_bundle_config(bundle: Path) -> dict:
@@ -72,10 +107,16 @@ def _has_cuda_driver() -> bool:
         return False
 
 
-def _initializers(bundle: Path, spec: BaseSpec, names: Sequence[str], own: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Arrays for every external initializer of the graph: base.* from the GGUF, hypernet.* from ``own``."""
+def bundle_initializers(bundle: Path, spec: BaseSpec, names: Sequence[str],
+                        own: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Arrays for every external initializer of a bundle's graph: base.* dequantized from the GGUF, hypernet.* from
+    the bundle's safetensors (``own`` if already read). Floats become float32; integer tables keep their dtype."""
     from engine.core.gguf_weights import iter_weights
 
+    if own is None:
+        from safetensors.numpy import load_file
+
+        own = load_file(str(Path(bundle) / WEIGHTS_FILE))
     wanted = set(names)
     arrays = {f"base.{k}": v for k, v in iter_weights(spec) if f"base.{k}" in wanted}
     arrays.update({f"hypernet.{k}": v.astype(np.float32) if np.issubdtype(v.dtype, np.floating) else v  # tables stay ints
@@ -102,15 +143,15 @@ class OnnxHypernet:
         data = graph.read_bytes()
         if hashlib.sha256(data).hexdigest() != self.config["onnx"]["sha256"]:
             raise HypernetError(f"{graph}: graph file does not match its recorded sha256; reinstall or re-export")
-        hp = self.config["hypernet"]
-        self.rank, self.scale = int(hp["rank"]) + int(hp.get("copy_rank", 0)), 2.0 * int(hp["rank"]) ** 1.5  # rank per chunk
-        self.chunk_tokens = int(hp["chunk_tokens"])
+        self.layout = adapter_layout(self.config)
+        self.rank, self.scale = self.layout.chunk_rank, self.layout.scale  # rank per chunk, LoRA scale
+        self.chunk_tokens = int(self.config["hypernet"]["chunk_tokens"])
         from safetensors.numpy import load_file
 
         names = self.config["onnx"]["external_initializers"]
         own = load_file(str(self.bundle / WEIGHTS_FILE))
-        arrays = _initializers(self.bundle, spec, names, own)
-        rb = int(hp["bias_rank"])
+        arrays = bundle_initializers(self.bundle, spec, names, own)
+        rb = self.layout.bias_rank
         self._bias = (own["bias_a"][:, :rb].astype(np.float32), own["bias_b"][:, :, :rb].astype(np.float32)) if rb else None
         opts = ort.SessionOptions()
         opts.log_severity_level = 3

@@ -108,3 +108,62 @@ def test_pure_helpers():
     assert fmt_value(None, "s") == "n/a" and fmt_value(0.5, "s") == "500 ms"
     with pytest.raises(ValueError, match="unknown section"):
         BenchConfig(skip=frozenset({"nope"}))
+
+
+def test_rank_counts_the_copy_slots():
+    """v12's chunks carry 8 latent + 8 copy slots: a 3-chunk adapter has rank 8 (bias) + 3 * 16 = 56."""
+    from types import SimpleNamespace
+
+    from desktop.bench.measure import Taught
+    from desktop.bench.sections import rank_of
+    from engine.infer.onnx_hypernet import adapter_layout
+
+    shipped = json.loads((ROOT / "engine/weights/smollm2-135m-instruct/config.json").read_text())
+    hypernet = SimpleNamespace(config=shipped, layout=adapter_layout(shipped))
+    bench = SimpleNamespace(svc=SimpleNamespace(hypernet=hypernet))
+    taught = Taught(tokens=1500, chunks=3, make_s=0.0, load_s=0.0, adapter_bytes=0, item=None)
+    assert rank_of(bench, taught) == 56
+
+
+@pytest.fixture(scope="module")
+def copy_bundle(tmp_path_factory, tiny_spec, tiny_bundle):
+    """The tiny bundle with 3 copy slots and a word-start table: an integer table among the graph's weights."""
+    from dataclasses import replace
+
+    import torch
+
+    from engine.nn.hypernet import Hypernet
+    from export.onnx_export import export_bundle
+
+    _, plain = tiny_bundle
+    torch.manual_seed(2)
+    hypernet = Hypernet(replace(plain.cfg, copy_rank=3, copy_start=True, vocab_size=tiny_spec.vocab_size)).eval()
+    hypernet.load_state_dict(plain.state_dict(), strict=False)
+    with torch.no_grad():
+        hypernet.copy_gain.fill_(3.0)
+        hypernet.copy_gain_start.fill_(2.0)
+        hypernet.set_word_starts(torch.randperm(tiny_spec.vocab_size))
+    out = tmp_path_factory.mktemp("copy_bundle")
+    export_bundle(tiny_spec, hypernet, out)
+    return out
+
+
+def test_materialised_graph_keeps_integer_tables_and_matches_the_runtime(copy_bundle, tiny_spec, tmp_path):
+    """The int8 variant starts from this graph: the word-start table must stay int64 and the graph compute what
+    the runtime computes (a float32 table made an invalid Gather)."""
+    import numpy as np
+    import onnx
+
+    from desktop.bench.variants import GraphHypernet, materialise_graph
+    from engine.infer.onnx_hypernet import OnnxHypernet, SessionConfig
+
+    out = tmp_path / "full.onnx"
+    assert materialise_graph(copy_bundle, tiny_spec, out) > 0
+    tables = [i for i in onnx.load(str(out)).graph.initializer if list(i.dims) == [tiny_spec.vocab_size]]
+    assert [i.data_type for i in tables] == [onnx.TensorProto.INT64]  # the word-start table (its Transpose folded)
+    ids = np.random.default_rng(0).integers(0, tiny_spec.vocab_size, 30).tolist()
+    want = OnnxHypernet(copy_bundle, tiny_spec, SessionConfig(threads=1, use_gpu=False)).chunk_lora(ids)
+    got = GraphHypernet(out, threads=1, providers=["CPUExecutionProvider"]).chunk_lora(ids)
+    assert got[0].shape[1] == 4 + 3
+    for g, w in zip(got, want):
+        assert np.abs(g - w).max() <= 1e-5 * max(1.0, float(np.abs(w).max()))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -199,3 +200,40 @@ def test_fresh_hypernet_gives_a_zero_delta(bundle, tiny_spec, tmp_path):
     assert adapter.rank == 2 + 2 * 4
     assert np.abs(adapter.A).max() > 0  # A is random; only B (and so the delta) is zero
     assert not delta_weight(adapter.A, adapter.B, adapter.scale).any()
+
+
+def test_config_records_the_adapter_layout(bundle):
+    """The tiny hypernetwork: rank 4 -> scale 2 * 4^1.5 = 16, chunks of rank 4, a bias block of rank 2."""
+    cfg = json.loads((bundle / CONFIG_FILE).read_text())
+    assert cfg["adapter"] == {"scale": 16.0, "chunk_rank": 4, "bias_rank": 2}
+
+
+def test_the_runtime_reads_the_layout_from_the_bundle(bundle, tiny_spec, tmp_path):
+    edited = shutil.copytree(bundle, tmp_path / "edited")
+    cfg = json.loads((edited / CONFIG_FILE).read_text())
+    cfg["adapter"]["scale"] = 3.5
+    (edited / CONFIG_FILE).write_text(json.dumps(cfg))
+    hn = OnnxHypernet(edited, tiny_spec, ORT_CPU)
+    assert hn.scale == 3.5 and hn.adapter([[5, 6, 7, 8]]).scale == 3.5
+    assert hn.layout.rank(3) == 2 + 3 * 4
+
+
+def test_bundles_without_a_layout_still_load(bundle, tiny_spec, tmp_path):
+    """Bundles exported before config.json recorded the layout: computed from the hypernetwork config."""
+    old = shutil.copytree(bundle, tmp_path / "old")
+    cfg = json.loads((old / CONFIG_FILE).read_text())
+    del cfg["adapter"]
+    (old / CONFIG_FILE).write_text(json.dumps(cfg))
+    hn = OnnxHypernet(old, tiny_spec, ORT_CPU)
+    assert (hn.scale, hn.rank, hn.layout.bias_rank) == (16.0, 4, 2)
+
+
+def test_shipped_bundle_records_v12_layout():
+    """v12: rank 8 latent + 8 copy slots per chunk, bias rank 8, scale 2 * 8^1.5."""
+    from engine.infer.onnx_hypernet import adapter_layout
+
+    shipped = json.loads((Path(__file__).resolve().parents[2] / "engine/weights/smollm2-135m-instruct"
+                          / CONFIG_FILE).read_text())
+    layout = adapter_layout(shipped)
+    assert (layout.chunk_rank, layout.bias_rank) == (16, 8) and layout.scale == pytest.approx(45.2548339959)
+    assert adapter_layout({"hypernet": shipped["hypernet"]}) == layout  # the recorded layout is the computed one
