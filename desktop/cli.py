@@ -14,8 +14,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Iterator
 
-OFFLINE_ENV = {"ORT_DISABLE_TELEMETRY": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-               "HF_HUB_DISABLE_TELEMETRY": "1", "DO_NOT_TRACK": "1"}
+from desktop.offline import OFFLINE_ENV
+
 
 
 def default_home() -> Path:
@@ -65,10 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--max-tokens", type=int, default=128)
     a.add_argument("--json", action="store_true")
     a.add_argument("--auto", action="store_true", help="also activate the memories that best match the question")
-    a.add_argument("--k", type=int, default=3, help="with --auto: at most K memories (default 3)")
-    a.add_argument("--min-score", type=float, default=0.0, help="with --auto: only memories scoring above this (BM25)")
-    a.add_argument("--min-ratio", type=float, default=0.5,
-                   help="with --auto: only memories scoring at least this fraction of the best one (default 0.5)")
+    from desktop.store.passages import RetrievalConfig as R  # its defaults are the only ones
+
+    a.add_argument("--k", type=int, help=f"with --auto: at most K memories (default {R.k})")
+    a.add_argument("--min-score", type=float, help=f"with --auto: only memories scoring above this (BM25, default {R.min_score})")
+    a.add_argument("--min-ratio", type=float,
+                   help=f"with --auto: only memories scoring at least this fraction of the best one (default {R.min_ratio})")
 
     c = sub.add_parser("chat", help="interactive chat in the terminal, streamed")
     c.add_argument("--use", nargs="*", default=[], metavar="ID_OR_NAME")
@@ -134,8 +136,8 @@ def make_service(args: argparse.Namespace, home: Path | None = None):
     from desktop.service import Lorafy, ServiceConfig
     from desktop.store.passages import RetrievalConfig
 
-    retrieval = RetrievalConfig(k=getattr(args, "k", 3), min_score=getattr(args, "min_score", 0.0),
-                                min_ratio=getattr(args, "min_ratio", 0.5))
+    given = {k: getattr(args, k, None) for k in ("k", "min_score", "min_ratio")}
+    retrieval = RetrievalConfig(**{k: v for k, v in given.items() if v is not None})
     cfg = ServiceConfig(home=home or args.home or default_home(), base_path=args.base, hypernet_dir=args.hypernet,
                         threads=args.threads, n_gpu_layers=0 if args.cpu else -1, use_gpu=not args.cpu,
                         retrieval=retrieval)
@@ -244,12 +246,10 @@ def cmd_ask(svc, args) -> dict:
     use = svc.with_auto(args.question, args.use) if args.auto else args.use
     if args.auto:
         print(f"(memories chosen: {', '.join(svc.library.resolve(k).name for k in use) or 'none'})", file=sys.stderr)
-    pieces = []
-    for piece in svc.stream(args.question, use=use, context=context, max_tokens=args.max_tokens):
-        pieces.append(piece)
-        print(piece, end="", flush=True)
+    ans = svc.ask(args.question, use=use, context=context, max_tokens=args.max_tokens,
+                  on_piece=lambda piece: print(piece, end="", flush=True))
     print()
-    print_sources(svc.sources(args.question, "".join(pieces), use))
+    print_sources(ans.sources)
     return {}
 
 
@@ -264,7 +264,6 @@ def print_sources(sources: list[dict]) -> None:
 
 
 def cmd_chat(svc, args) -> dict:
-    svc.activate(args.use)
     history: list[dict] = []
     print("lorafy chat — empty line or Ctrl-D to quit" + (f" (active: {', '.join(args.use)})" if args.use else ""))
     while True:
@@ -277,7 +276,7 @@ def cmd_chat(svc, args) -> dict:
         history.append({"role": "user", "content": line})
         print("lorafy> ", end="", flush=True)
         reply = []
-        for piece in svc.runtime.chat(history, max_tokens=args.max_tokens):
+        for piece in svc.generate(svc.chat_prompt(history), use=args.use, max_tokens=args.max_tokens):
             reply.append(piece)
             print(piece, end="", flush=True)
         print()
@@ -359,7 +358,7 @@ def cmd_serve(args) -> int:
     return 0
 
 
-def cmd_demo(svc_args, args) -> dict:
+def cmd_demo(args) -> dict:
     from engine.data.records import read_jsonl
     from engine.eval.evaluate import is_correct
 
@@ -483,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "app":
             return cmd_app(args)
         if args.command == "demo":
-            cmd_demo(None, args)
+            cmd_demo(args)
             return 0
         if args.command == "serve":
             return cmd_serve(args)

@@ -21,7 +21,7 @@ from engine.core.adapter_file import read_adapter
 from engine.core.base import BaseSpec, load_base
 from engine.core.prompts import PromptFormat, render_chat, wrap_chunks
 from engine.infer.onnx_hypernet import OnnxHypernet, SessionConfig, default_bundle
-from engine.infer.runtime import Runtime, RuntimeConfig
+from engine.infer.runtime import DEFAULT_N_CTX, Runtime, RuntimeConfig
 from export.gguf_adapter import write_gguf_adapter
 from export.peft_adapter import write_peft_adapter
 
@@ -46,7 +46,7 @@ class ServiceConfig:
     base_path: Path | None = None  # None = the embedded SmolLM2-135M-Instruct
     hypernet_dir: Path | None = None  # None = the bundle shipped for the base
     threads: int | None = None
-    n_ctx: int = 8192
+    n_ctx: int = DEFAULT_N_CTX  # capped at the base's context_length
     n_gpu_layers: int = -1
     use_gpu: bool = True
     retrieval: RetrievalConfig = RetrievalConfig()  # automatic memory choice and sources
@@ -133,13 +133,6 @@ class Lorafy:
             self._drop_passages(item.id)
             raise
 
-    def teach_file(self, path: Path, name: str | None = None, progress: Progress | None = None,
-                   sections: Iterable = ()) -> Item:
-        """Teach a text file as a memory (UTF-8; undecodable bytes are replaced, never fatal)."""
-        path = Path(path)
-        text = path.read_bytes().decode("utf-8", errors="replace")
-        return self.teach_text(text, name or path.stem, "memory", str(path), progress, sections)
-
     # -- adapters in the runtime ----------------------------------------------------------------
     def activate(self, keys: Sequence[str], weights: Sequence[float] | None = None) -> list[Item]:
         """Make exactly these items' adapters active (loading each once); [] deactivates all."""
@@ -188,39 +181,46 @@ class Lorafy:
     def stream(self, question: str, use: Sequence[str] = (), context: str | None = None,
                max_tokens: int = 128) -> Iterator[str]:
         """Stream answer pieces with ``use`` active (or the document ``context`` in the prompt)."""
-        self.activate(use)
-        yield from lstrip_pieces(self.runtime.generate(self.prompt(question, context), max_tokens=max_tokens))
+        return self.generate(self.prompt(question, context), use, max_tokens=max_tokens)
 
-    def generate(self, prompt: str, use: Sequence[str] = (), weights: Sequence[float] | None = None,
+    def generate(self, prompt: str | Sequence[int], use: Sequence[str] = (), weights: Sequence[float] | None = None,
                  max_tokens: int = 128) -> Iterator[str]:
-        """Stream the completion of a ready ``prompt`` (no template added) with ``use`` active at ``weights``."""
+        """Stream the completion of a ready ``prompt`` (text, or its token ids; no template added) with ``use`` active
+        at ``weights``, without the reply's leading whitespace (:func:`lstrip_pieces`)."""
         self.activate(use, weights)
-        yield from lstrip_pieces(self.runtime.generate(prompt, max_tokens=max_tokens))
+        return self._reply(prompt, max_tokens)
+
+    def _reply(self, prompt: str | Sequence[int], max_tokens: int) -> Iterator[str]:
+        """The completion of ``prompt`` with the adapters already active, without its leading whitespace."""
+        ids = self.tokenize(prompt) if isinstance(prompt, str) else list(prompt)
+        return lstrip_pieces(self.runtime.generate_ids(ids, max_tokens=max_tokens))
 
     def chat_prompt(self, messages: Sequence[dict]) -> str:
         """``messages`` ({role, content}) rendered with the base's chat template, ready for the assistant's turn."""
         return render_chat(self.spec.chat_template, messages, add_generation_prompt=True)
 
     def ask(self, question: str, use: Sequence[str] = (), context: str | None = None,
-            max_tokens: int = 128, auto: bool = False) -> Answer:
+            max_tokens: int = 128, auto: bool = False, on_piece: Callable[[str], None] | None = None) -> Answer:
         """Answer one question; timings include prompt processing and generation.
 
         ``auto``: memories chosen for the question (:meth:`choose`) join ``use``. Answers made
-        with memories carry their best-matching passages as ``sources``.
+        with memories carry their best-matching passages as ``sources``. ``on_piece`` sees the
+        answer as it streams.
         """
         items = self.activate(self.with_auto(question, use) if auto else use)
-        prompt = self.prompt(question, context)
+        ids = self.tokenize(self.prompt(question, context))
         t0 = time.perf_counter()
         first, pieces = None, []
-        for piece in self.runtime.generate(prompt, max_tokens=max_tokens):
+        for piece in self._reply(ids, max_tokens):
             first = first if first is not None else time.perf_counter() - t0
             pieces.append(piece)
+            if on_piece is not None:
+                on_piece(piece)
         total = time.perf_counter() - t0
         mode = "icl" if context is not None else ("auto" if auto else "adapter" if items else "base")
         text = "".join(pieces).strip()
-        return Answer(text=text, seconds=total, first_token_seconds=first or total,
-                      prompt_tokens=len(self.tokenize(prompt)), adapters=[i.name for i in items], mode=mode,
-                      sources=self.sources(question, text, [i.id for i in items]))
+        return Answer(text=text, seconds=total, first_token_seconds=first or total, prompt_tokens=len(ids),
+                      adapters=[i.name for i in items], mode=mode, sources=self.sources(question, text, [i.id for i in items]))
 
     # -- automatic memory choice and sources ----------------------------------------------------
     def choose(self, question: str, among: Sequence[str] | None = None, k: int | None = None,

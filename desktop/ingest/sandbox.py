@@ -17,12 +17,12 @@ from dataclasses import asdict
 from pathlib import Path
 
 from desktop.ingest.parsers import ParsedDoc, ParseLimits, ParseRefused
+from desktop.offline import OFFLINE_ENV
 
 log = logging.getLogger(__name__)
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding the desktop package
 BOOT = f"import sys; sys.path.insert(0, {PACKAGE_ROOT!r}); from desktop.ingest.child import main; main()"
-CHILD_ENV = {"ORT_DISABLE_TELEMETRY": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-             "HF_HUB_DISABLE_TELEMETRY": "1", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1"}
+CHILD_ENV = {**OFFLINE_ENV, "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1"}
 
 
 PARSE_CHILD_FLAG = "--parse-child"  # the frozen bundle's executable runs desktop.ingest.child when given this

@@ -11,7 +11,6 @@ Lorafy is migrated on first open.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -24,14 +23,14 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from desktop.store.db import DB_NAME, connection, init_db, transaction
-from engine.core.atomic import fsync_dir, fsync_file
+from engine.core.atomic import TEMP_SUFFIX, fsync_dir, fsync_file  # every temp file is ".<something>.tmp"
+from engine.core.base import sha256_file
 
 log = logging.getLogger(__name__)
 INDEX_SCHEMA_VERSION = 1  # of the legacy library.json
 KINDS = ("memory", "skill")
 LEGACY_INDEX = "library.json"
 LOCK_NAME = "ingest.lock"
-TEMP_SUFFIX = ".tmp"  # every temp file Lorafy writes under the home is ".<something>.tmp"
 
 
 class LibraryError(Exception):
@@ -95,14 +94,6 @@ def make_home(home: Path) -> Path:
     os.chmod(home, 0o700)
     os.chmod(home / "adapters", 0o700)
     return home
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _item(row: sqlite3.Row) -> Item:
@@ -195,12 +186,6 @@ class Library:
             rows = con.execute("SELECT title, start_char, end_char, page FROM sections WHERE item_id = ? ORDER BY idx",
                                (item_id,)).fetchall()
         return [Section(r["title"], r["start_char"], r["end_char"], r["page"]) for r in rows]
-
-    def find_by_content(self, content_sha256: str, pipeline: str) -> Item | None:
-        with self.connect() as con:
-            row = con.execute("SELECT * FROM items WHERE content_sha256 = ? AND pipeline = ? ORDER BY created LIMIT 1",
-                              (content_sha256, pipeline)).fetchone()
-        return _item(row) if row else None
 
     # -- committing a new adapter ----------------------------------------------------------------
     def commit_adapter(self, item: Item, write: Callable[[Path], Any], spec=None,

@@ -6,7 +6,6 @@ torch model and ONNX graph use the Hugging Face layout (rotate-half RoPE), so
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Iterator
 
 import numpy as np

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 Tokenize = Callable[[str], list[int]]  # text -> ids, special tokens parsed, no BOS added
+MIN_CHUNK_TOKENS = 25  # a document's last piece shorter than this joins the previous chunk (training cuts alike)
 
 
 def render_chat(template: str, messages: Sequence[dict], add_generation_prompt: bool) -> str:
@@ -50,6 +51,10 @@ class PromptFormat:
         prefix, _, suffix = text.partition(marker)
         return prefix, suffix
 
+    def end_of_turn(self) -> str:
+        """The text that closes a turn in this template ("<|im_end|>" for ChatML): generation stops on it."""
+        return self.chunk_wrapper()[1].strip()
+
 
 def split_ids(ids: Sequence[int], chunk_tokens: int, min_tokens: int = 1) -> list[list[int]]:
     """Split ``ids`` into pieces of ``chunk_tokens``; a tail shorter than ``min_tokens`` joins the previous piece.
@@ -73,7 +78,7 @@ def wrapper_ids(fmt: PromptFormat, tokenize: Tokenize) -> tuple[list[int], list[
 
 
 def wrap_chunks(fmt: PromptFormat, tokenize: Tokenize, content: Sequence[int], chunk_tokens: int,
-                min_tokens: int = 25) -> list[list[int]]:
+                min_tokens: int = MIN_CHUNK_TOKENS) -> list[list[int]]:
     """Encoder inputs for already-tokenized ``content``: split into chunks, each wrapped as a user turn."""
     if not content:
         raise ValueError("cannot teach an empty text")
@@ -82,7 +87,7 @@ def wrap_chunks(fmt: PromptFormat, tokenize: Tokenize, content: Sequence[int], c
 
 
 def encode_chunks(fmt: PromptFormat, tokenize: Tokenize, text: str, chunk_tokens: int,
-                  min_tokens: int = 25) -> list[list[int]]:
+                  min_tokens: int = MIN_CHUNK_TOKENS) -> list[list[int]]:
     """Token ids of every encoder input for ``text``: its content split into chunks, each wrapped as a user turn."""
     if not text.strip():
         raise ValueError("cannot teach an empty text")

@@ -34,7 +34,7 @@ from engine.data.facts import (GENERIC_FILLER, Draw, Entity, Fact, PoolExhausted
 from engine.data.facts.build import _question
 from engine.data.facts.names import TEAMS
 from engine.data.facts.render import _article, _cap, _poss
-from engine.data.records import QA, Record, TokenCounter, check_split
+from engine.data.records import Record, TokenCounter, check_split
 
 # --------------------------------------------------------------------------------------
 # How each attribute is talked about: a noun phrase ("the departure time") and how its

@@ -33,11 +33,10 @@ import numpy as np
 from engine.core.adapter_file import AdapterFileError, AdapterInfo, validate_adapter_file
 from engine.core.base import BaseSpec, read_spec
 from engine.core.llama_load import LlamaModel, LoadConfig
-from engine.core.prompts import render_chat
+from engine.core.prompts import PromptFormat, render_chat
 
 logger = logging.getLogger(__name__)
-
-IM_END = "<|im_end|>"
+DEFAULT_N_CTX = 8192  # tokens of context; callers cap it at the base's trained window (spec.context_length)
 
 
 class LlamaRuntimeError(RuntimeError):
@@ -49,7 +48,7 @@ class RuntimeConfig:
     """How to run the base model. ``n_gpu_layers=-1`` offloads every layer when the build supports it."""
 
     model_path: Path
-    n_ctx: int = 4096
+    n_ctx: int = DEFAULT_N_CTX
     n_threads: int | None = None  # None: os.cpu_count()
     n_gpu_layers: int = -1
     n_batch: int = 512
@@ -177,9 +176,6 @@ class Runtime:
             raise ValueError(f"spec {spec.name!r} {shape(spec)} does not describe the loaded base {shape(self.spec)}")
         return spec
 
-    def adapter_info(self, handle: str) -> AdapterInfo:
-        return self._loaded(handle).info
-
     @property
     def active(self) -> tuple[tuple[str, float], ...]:
         """The (handle, weight) pairs in effect."""
@@ -237,10 +233,12 @@ class Runtime:
         return b"".join(self.token_bytes(int(t)) for t in ids).decode("utf-8", errors="replace")
 
     def _find_stop_ids(self) -> frozenset[int]:
+        """End of sequence, and the chat template's end of turn where it is one token."""
         ids = {int(self._lc.llama_vocab_eos(self._vocab))}
-        im_end = self._llm.tokenize(IM_END.encode(), add_bos=False, special=True)
-        if len(im_end) == 1:
-            ids.add(im_end[0])
+        end = PromptFormat(self.spec.chat_template).end_of_turn() if self.spec.chat_template else ""
+        turn_end = self._llm.tokenize(end.encode(), add_bos=False, special=True) if end else []
+        if len(turn_end) == 1:
+            ids.add(turn_end[0])
         return frozenset(i for i in ids if i >= 0)
 
     def is_stop(self, token: int) -> bool:
@@ -304,10 +302,13 @@ class Runtime:
 
     def generate(self, prompt: str, max_tokens: int = 128, stop_on_eos: bool = True) -> Iterator[str]:
         """Stream greedy text pieces for ``prompt`` (evaluated from scratch with the active adapters)."""
+        return self.generate_ids(self.tokenize(prompt), max_tokens, stop_on_eos)
+
+    def generate_ids(self, ids: Sequence[int], max_tokens: int = 128, stop_on_eos: bool = True) -> Iterator[str]:
+        """Stream greedy text pieces for an already tokenized prompt (evaluated from scratch)."""
         if max_tokens < 0:
             raise ValueError(f"max_tokens must be >= 0, got {max_tokens}")
-        ids = self._check_ids(self.tokenize(prompt), extra=max_tokens)
-        return self._stream(ids, max_tokens, stop_on_eos)
+        return self._stream(self._check_ids(ids, extra=max_tokens), max_tokens, stop_on_eos)
 
     def _stream(self, ids: list[int], max_tokens: int, stop_on_eos: bool) -> Iterator[str]:
         self._reset()
@@ -328,10 +329,6 @@ class Runtime:
             logits, pos = self._decode([tok], pos, all_logits=False)[0], pos + 1
         if tail := decoder.decode(b"", final=True):
             yield tail
-
-    def complete(self, prompt: str, max_tokens: int = 128) -> str:
-        """The whole greedy completion of ``prompt`` as one string."""
-        return "".join(self.generate(prompt, max_tokens))
 
     def chat(self, messages: Sequence[dict], max_tokens: int = 128) -> Iterator[str]:
         """Stream the assistant's reply to ``messages``, rendered with the base's own chat template."""

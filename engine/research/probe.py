@@ -11,7 +11,6 @@ import argparse
 import json
 import random
 import time
-from dataclasses import replace
 
 import torch
 

@@ -7,7 +7,7 @@ from typing import Sequence
 
 import torch
 
-from engine.core.prompts import PromptFormat, Tokenize, split_ids, wrapper_ids
+from engine.core.prompts import MIN_CHUNK_TOKENS, PromptFormat, Tokenize, split_ids, wrapper_ids
 from engine.data.records import Record
 from engine.data.skills import NOOP_KIND
 
@@ -17,7 +17,7 @@ class BatchConfig:
     """How records become a batch."""
 
     chunk_tokens: int = 512  # longest chunk (content tokens)
-    min_chunk_tokens: int = 25
+    min_chunk_tokens: int = MIN_CHUNK_TOKENS
     max_chunks: int = 8  # random 1..max_chunks chunks per document (D2L's curriculum)
     needle_max_chunks: int | None = None  # needles may be cut finer, so sums of many chunks are trained (None: max_chunks)
     questions_per_doc: int = 4

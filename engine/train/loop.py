@@ -39,6 +39,7 @@ from engine.train.checkpoint import (CheckpointError, load_hypernet, load_traini
 from engine.train.losses import cross_entropy, hierarchical_mean, topk_kl
 
 log = logging.getLogger(__name__)
+EVAL_BATCH_SEED = 1234  # held-out batches are built (questions picked) the same way at every evaluation
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class TrainConfig:
     warmup: int = 100
     weight_decay: float = 0.01
     grad_clip: float = 1.0
+    adam_betas: tuple[float, float] = (0.9, 0.95)  # AdamW's (beta1, beta2)
     needle_frac: float = 0.2
     needle_prose_frac: float = 0.5
     needle_tokens: tuple[int, int] = (32, 256)
@@ -68,6 +70,7 @@ class TrainConfig:
     copy_pointer_weight: float = 0.0  # weight of the copy slots' pointer loss (engine.nn.hypernet.copy_pointer_nll)
     copy_gate_weight: float = 0.0  # weight of the copy gate's cross-entropy (engine.nn.hypernet.copy_supervision)
     seed: int = 0
+    val_seed: int = 99  # the held-out sets: facts from val_seed, needles val_seed - 1, skills val_seed - 2
     log_every: int = 20
     eval_every: int = 250
     eval_docs: int = 48
@@ -93,8 +96,9 @@ class TrainConfig:
     def from_json(cls, path: Path, **overrides) -> "TrainConfig":
         raw = json.loads(Path(path).read_text())
         raw.update({k: v for k, v in overrides.items() if v is not None})
-        if "needle_tokens" in raw:
-            raw["needle_tokens"] = tuple(raw["needle_tokens"])
+        for key in ("needle_tokens", "adam_betas"):
+            if key in raw:
+                raw[key] = tuple(raw[key])
         return cls(**raw)
 
 
@@ -196,7 +200,7 @@ def evaluate(base: Llama, hypernet: Hypernet, records: list[Record], fmt: Prompt
     scores like ``adapter``, the adapters carry no document content (only format).
     """
     natural = replace(bcfg, max_chunks=1, needle_max_chunks=None, questions_per_doc=8)  # the runtime's chunks, no random cuts
-    batch = build_batch(records, fmt, tokenize, natural, random.Random(1234)).to(device)
+    batch = build_batch(records, fmt, tokenize, natural, random.Random(EVAL_BATCH_SEED)).to(device)
     lora, _, _ = make_lora(base, hypernet, batch.chunk_ids, batch.chunk_mask, batch.n_chunks)
     per_row = LoraBatch(lora.A[batch.doc_of_q], lora.B[batch.doc_of_q], lora.scale)
     other = (batch.doc_of_q + 1) % len(batch.n_chunks)
@@ -311,7 +315,7 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
     decay = [p for n, p in hypernet.named_parameters() if p.ndim >= 2]
     no_decay = [p for n, p in hypernet.named_parameters() if p.ndim < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=cfg.lr, betas=(0.9, 0.95))
+                            lr=cfg.lr, betas=cfg.adam_betas)
     ckpt = out / "checkpoint"
     step = 0
     if (ckpt / "config.json").exists():
@@ -325,10 +329,10 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
     metrics = MetricsLog(out / "metrics.jsonl", rank == 0)
     count_tokens = lambda s: len(tokenize(s))  # noqa: E731
     # held-out facts always come from the default document shape, whatever curriculum ``cfg.facts`` sets
-    val = sample_records(replace(cfg, needle_frac=0.0, skill_frac=0.0, narrative_frac=0.0, facts={}), random.Random(99), cfg.eval_docs, "val", count_tokens)
-    val_needle = sample_records(replace(cfg, needle_frac=1.0, skill_frac=0.0), random.Random(98), cfg.eval_docs, "val", count_tokens)
+    val = sample_records(replace(cfg, needle_frac=0.0, skill_frac=0.0, narrative_frac=0.0, facts={}), random.Random(cfg.val_seed), cfg.eval_docs, "val", count_tokens)
+    val_needle = sample_records(replace(cfg, needle_frac=1.0, skill_frac=0.0), random.Random(cfg.val_seed - 1), cfg.eval_docs, "val", count_tokens)
     val_skill = (sample_records(replace(cfg, needle_frac=0.0, skill_frac=1.0, skills={**cfg.skills, "noop_frac": 0.0}),
-                                random.Random(97), cfg.eval_docs, "val", count_tokens)
+                                random.Random(cfg.val_seed - 2), cfg.eval_docs, "val", count_tokens)
                  if cfg.skill_frac > 0 else [])
     autocast = (torch.autocast(device_type="cuda", dtype=torch.bfloat16) if dtype == torch.bfloat16
                 else contextlib.nullcontext())

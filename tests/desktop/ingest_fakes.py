@@ -62,7 +62,7 @@ def check_library(lib: Library) -> None:
     """The library's invariants: every listed adapter exists, validates (engine.core.adapter_file) and matches its recorded
     sha256 and content name; adapters/ holds nothing else; the database passes ``PRAGMA integrity_check``."""
     from desktop.store.db import connection
-    from desktop.store.library import sha256_file
+    from engine.core.base import sha256_file
     from engine.core.adapter_file import validate_adapter_file
 
     items = lib.items()

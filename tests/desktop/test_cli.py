@@ -21,7 +21,7 @@ LONG = " ".join(f"Shelf {i} of the archive holds the letters of year {1900 + i}.
 NOTES_NAME = "bakery 2023/24"  # a slash: exports must still land inside --out
 SKILL = "Always answer in upper case."
 REPO = Path(__file__).resolve().parents[2]
-SHARED_SAMPLE = REPO.parent / "shared/examples/eval_sample.jsonl"
+SAMPLE = REPO / "tests/data/eval_sample.jsonl"  # a hand-written two-record eval set
 EVAL_RECORDS = [
     {"id": "bakery", "document": "Lindqvist Bakery is owned by Petra Lindqvist.",
      "questions": [{"question": "Who owns Lindqvist Bakery?", "answers": ["Petra Lindqvist", "Petra"]}]},
@@ -183,9 +183,8 @@ def test_eval_writes_report_and_plot(common, capsys, tmp_path):
     check_eval(capsys, common, tmp_path, dataset)
 
 
-@pytest.mark.skipif(not SHARED_SAMPLE.is_file(), reason=f"{SHARED_SAMPLE} not present")
-def test_eval_on_the_shared_sample(common, capsys, tmp_path):
-    check_eval(capsys, common, tmp_path, SHARED_SAMPLE)
+def test_eval_on_the_hand_written_sample(common, capsys, tmp_path):
+    check_eval(capsys, common, tmp_path, SAMPLE)
 
 
 @pytest.mark.parametrize("make", ["missing", "not_gguf"])
@@ -211,3 +210,40 @@ def test_eval_skills_scores_modes_and_forgets_its_skills(common, capsys, tmp_pat
     assert all(m["n"] == 15 for m in report["summary"]["modes"].values())  # 3 records (two families) x 5 inputs
     assert (tmp_path / "s.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert Library(home).items() == []
+
+
+def test_chat_replies_through_the_service_without_leading_space(monkeypatch, capsys):
+    """`lorafy chat` streams what the service streams (leading whitespace stripped), never the runtime directly."""
+    import argparse
+
+    from desktop.cli import cmd_chat
+    from desktop.service import lstrip_pieces
+
+    class FakeService:
+        def __init__(self):
+            self.calls = []
+
+        def chat_prompt(self, messages):
+            return f"<{len(messages)} messages>"
+
+        def generate(self, prompt, use=(), weights=None, max_tokens=128):
+            self.calls.append((prompt, list(use), max_tokens))
+            return lstrip_pieces([" ", " Zur", "ab"])
+
+    lines = iter(["Who?", ""])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(lines))
+    svc = FakeService()
+    cmd_chat(svc, argparse.Namespace(use=["notes"], max_tokens=7))
+    assert "lorafy> Zurab\n" in capsys.readouterr().out
+    assert svc.calls == [("<1 messages>", ["notes"], 7)]
+
+
+def test_retrieval_flags_default_to_the_retrieval_config(tmp_path):
+    from desktop.cli import build_parser, make_service
+    from desktop.store.passages import RetrievalConfig
+
+    def retrieval(*flags):
+        return make_service(build_parser().parse_args(["--home", str(tmp_path), "ask", "q", *flags])).cfg.retrieval
+
+    assert retrieval() == RetrievalConfig()
+    assert retrieval("--k", "5", "--min-ratio", "0.2") == RetrievalConfig(k=5, min_ratio=0.2)

@@ -43,7 +43,7 @@ def check_invariants(lib: Library) -> None:
         validate_adapter_file(lib.adapter_path(item), None)
     with connection(lib.db_path) as con:
         rows = {r["file"]: r["sha256"] for r in con.execute("SELECT file, sha256 FROM adapters")}
-    from desktop.store.library import sha256_file
+    from engine.core.base import sha256_file
     for file, sha in rows.items():
         assert sha256_file(lib.adapters_dir / file) == sha and file == f"{sha}.gguf"
     assert sorted(p.name for p in lib.adapters_dir.iterdir()) == sorted({i.adapter for i in items})

@@ -171,3 +171,9 @@ def test_no_shipping_module_imports_an_http_client():
 
 def test_offline_env_names_the_four_variables():
     assert {k: OFFLINE_ENV.get(k) for k in ENV_KEYS} == {k: "1" for k in ENV_KEYS}
+
+
+def test_parse_children_get_the_offline_environment():
+    from desktop.ingest.sandbox import CHILD_ENV
+
+    assert OFFLINE_ENV.items() <= CHILD_ENV.items()

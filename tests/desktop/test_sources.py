@@ -46,10 +46,10 @@ def lib(tmp_path_factory, tiny_spec, tiny_bundle):
     svc = Lorafy(config(home, tiny_spec, tiny_bundle))
     text, sections, _ = sectioned_document()
     (files / "tools.txt").write_text(text)
-    items = {"tools": svc.teach_file(files / "tools.txt", sections=sections)}
+    items = {"tools": svc.teach_text(text, "tools", source=str(files / "tools.txt"), sections=sections)}
     for name, doc in DOCS.items():
         (files / f"{name}.txt").write_text(doc)
-        items[name] = svc.teach_file(files / f"{name}.txt")
+        items[name] = svc.teach_text(doc, name, source=str(files / f"{name}.txt"))
     items["skill"] = svc.teach_text(SKILL, "upper", kind="skill")
     yield svc, items, files
     svc.close()

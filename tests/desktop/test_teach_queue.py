@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
-from pathlib import Path
 
 import pytest
 from ingest_fakes import FakeService

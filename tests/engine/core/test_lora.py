@@ -30,9 +30,9 @@ def test_concatenated_chunks_equal_summed_deltas():
 
 
 def test_llama_cpp_alpha_round_trip_and_meaning():
-    scale, rank = 2 * 8 ** 1.5, 24
+    scale, rank = 45.254833995939045, 24  # v12's scale (2 * 8^1.5); a 2-chunk adapter: bias 8 + 2 * 8
     alpha = llama_cpp_alpha(scale, rank)
-    assert alpha / rank == pytest.approx(scale)  # what llama.cpp multiplies by
+    assert alpha == pytest.approx(1086.1160159)  # llama.cpp multiplies by alpha / rank = 1086.116 / 24
     assert scale_from_llama_cpp_alpha(alpha, rank) == pytest.approx(scale)
     with pytest.raises(ValueError):
         llama_cpp_alpha(1.0, 0)

@@ -148,12 +148,12 @@ def test_switching_100_times_never_reloads_and_is_deterministic(base_only, h1, h
     want = {}
     for h in (h1, h2):
         rt.set_active([(h, 1.0)])
-        want[h] = rt.complete(PROMPT, max_tokens=4)
+        want[h] = "".join(rt.generate(PROMPT, max_tokens=4))
     assert want[h1] != want[h2]
     for i in range(100):
         h = (h1, h2)[i % 2]
         rt.set_active([(h, 1.0)])
-        assert rt.complete(PROMPT, max_tokens=4) == want[h]
+        assert "".join(rt.generate(PROMPT, max_tokens=4)) == want[h]
     assert rt.base_loads == 1
 
 
@@ -162,7 +162,7 @@ def test_truncated_and_flipped_adapters_rejected_base_keeps_answering(base_only,
     good = adapters_dir / "one.gguf"
     data = good.read_bytes()
     data_start = scan_gguf(good, data).data_start
-    before = rt.complete(PROMPT, max_tokens=4)
+    before = "".join(rt.generate(PROMPT, max_tokens=4))
     flipped = bytearray(data)
     flipped[data_start + 40] ^= 0x10
     bad_files = {"cut.gguf": data[: len(data) // 2], "header.gguf": data[:4] + b"\x07" + data[5:],
@@ -175,9 +175,9 @@ def test_truncated_and_flipped_adapters_rejected_base_keeps_answering(base_only,
             rt.load_adapter(path)
         assert str(path) in str(e.value)
     assert len(rt._state.adapters) == n_loaded
-    assert rt.complete(PROMPT, max_tokens=4) == before
+    assert "".join(rt.generate(PROMPT, max_tokens=4)) == before
     rt.set_active([(h1, 1.0)])  # other adapters keep working too
-    assert rt.complete(PROMPT, max_tokens=4) != before
+    assert "".join(rt.generate(PROMPT, max_tokens=4)) != before
 
 
 def test_unload_active_adapter_restores_base(base_only, ad2, tiny_spec, adapters_dir):
@@ -200,8 +200,8 @@ def test_generation_streams_stops_and_guards(base_only, tiny_spec):
     assert len(rt.tokenize("".join(pieces))) <= 6
     messages = [{"role": "user", "content": "What colour is the sky on Mars?"}]
     rendered = render_chat(tiny_spec.chat_template, messages, add_generation_prompt=True)  # adds SmolLM's system turn
-    assert "".join(rt.chat(messages, max_tokens=6)) == rt.complete(rendered, max_tokens=6)
-    assert rt.complete(PROMPT, max_tokens=0) == ""
+    assert "".join(rt.chat(messages, max_tokens=6)) == "".join(rt.generate(rendered, max_tokens=6))
+    assert "".join(rt.generate(PROMPT, max_tokens=0)) == ""
     stream = rt.generate(PROMPT, max_tokens=6)
     next(stream)
     rt.logits(rt.tokenize("hi"))

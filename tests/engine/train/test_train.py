@@ -385,3 +385,11 @@ def test_pointer_loss_is_logged_and_trains(tmp_path, tiny_spec, tokenize, gate):
     assert len(nll) == 2 and all(x > 0 for x in nll)
     bce = [r["gate_bce"] for r in rows if "gate_bce" in r]
     assert len(bce) == (2 if gate else 0) and all(x > 0 for x in bce)
+
+
+def test_optimizer_and_held_out_seeds_are_config_fields(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"out_dir": "unused", "adam_betas": [0.8, 0.99], "val_seed": 7}))
+    cfg = TrainConfig.from_json(path)
+    assert cfg.adam_betas == (0.8, 0.99) and cfg.val_seed == 7
+    assert (TrainConfig(out_dir="x").adam_betas, TrainConfig(out_dir="x").val_seed) == ((0.9, 0.95), 99)  # v12's
