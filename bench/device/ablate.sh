@@ -4,8 +4,8 @@
 # hypernetworks (held-out facts_test_20, held-out name needles and 20 generated training-split documents
 # with coined names).
 # Usage: bench/device/ablate.sh CONFIG MINUTES 'FIELD=JSON'   (the override is arm b's --set)
-# Arm a keeps its run in /root/run, so bench/device/train_chunk.sh CONFIG ... resumes it while the machine is
-# warm, and running this script again while the machine is warm resumes both arms.
+# Arm a keeps its run in /root/run, so bench/device/train_chunk.sh CONFIG ... resumes it while the machine
+# still holds it, and running this script again then resumes both arms.
 # $OUT gets 6 files: metrics_{a,b}.jsonl, probes_{a,b}.tar (probe_{test,train,name}.json), export_{a,b}.tar.
 set -euo pipefail
 CONFIG=$1; MINUTES=$2; OVERRIDE=$3

@@ -1,7 +1,7 @@
-# Shared set-up of a lent GPU machine, sourced by the scripts beside it (run from the repository root).
-# Joins the staged base GGUF (/root/stage/base.xz.part_a?: xz-compressed parts carried over successive calls,
+# Shared set-up of a remote GPU machine, sourced by the scripts beside it (run from the repository root).
+# Joins the staged base GGUF (/root/stage/base.xz.part_a?: xz-compressed parts copied over successive calls,
 # or older raw parts /root/stage/part_a?; see bench/README.md, "GPU training"),
-# checks its sha256, installs the carried gguf wheel (.whl/) and keeps NVLink multicast off.
+# checks its sha256, installs the copied gguf wheel (.whl/) and keeps NVLink multicast off.
 SHA=b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
 BASE=/root/stage/base.gguf
 if [ ! -f "$BASE" ]; then

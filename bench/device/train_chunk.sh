@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# One time-boxed meta-training chunk on a lent GPU machine (see bench/README.md, "GPU training").
+# One time-boxed meta-training chunk on a remote GPU machine (see bench/README.md, "GPU training").
 # Usage: bench/device/train_chunk.sh CONFIG MINUTES [probe args...]
-# Expects the base GGUF staged as /root/stage/base.xz.part_a? (carried parts; env.sh joins and checks
-# them) and gguf's wheel under .whl/. Resumes /root/run/checkpoint when the machine is still
-# warm; copies metrics, the best and the last hypernetwork (tars) and, unless CKPT_BACK=0, the
+# Expects the base GGUF staged as /root/stage/base.xz.part_a? (copied parts; env.sh joins and checks
+# them) and gguf's wheel under .whl/. Resumes /root/run/checkpoint when the machine still
+# holds it; copies metrics, the best and the last hypernetwork (tars) and, unless CKPT_BACK=0, the
 # checkpoint (5 files) to $OUT.
 # NPROC=N (default 1) launches through torchrun, so the DDP/NCCL path runs even on one GPU;
 # NPROC=0 runs plain python (no torch.distributed).
-# TRAIN_SET='FIELD=JSON' passes one config override (e.g. init_from of a carried, git-ignored bundle).
+# TRAIN_SET='FIELD=JSON' passes one config override (e.g. init_from of a copied, git-ignored bundle).
 set -euo pipefail
 CONFIG=$1; MINUTES=$2; shift 2
 source bench/device/env.sh

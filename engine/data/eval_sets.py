@@ -27,7 +27,7 @@ SETS = {
     "needle_256_50.jsonl": lambda: needle_set(256, n_per_depth=5, seed=12, split="test"),
     "needle_1k_20.jsonl": lambda: needle_set(1024, n_per_depth=2, seed=13, split="test"),
     "needle_4k_20.jsonl": lambda: needle_set(4096, n_per_depth=2, seed=14, split="test"),
-    # 50 each (the issue's >= 50 per length on the user path up to 4k); supersets of the 20-record sets
+    # 50 each (at least 50 per length on the user path up to 4k); supersets of the 20-record sets
     "needle_1k_50.jsonl": lambda: needle_set(1024, n_per_depth=5, seed=13, split="test"),
     "needle_4k_50.jsonl": lambda: needle_set(4096, n_per_depth=5, seed=14, split="test"),
     # a name instead of a number: any token of the vocabulary, not ten digits (test-split names)

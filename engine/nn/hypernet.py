@@ -1,79 +1,20 @@
 """The Doc-to-LoRA hypernetwork: per-layer activations of a text -> a rank-r LoRA for every ``down_proj``.
 
-Design (Sakana's D2L, scaled to a 135M base): the frozen base reads a chunk
-and exposes its residual stream after every layer; a Perceiver-style
-aggregator shared across layers (layers ride in the batch dimension, told
-apart by a learned layer embedding) pulls ``n_latents`` latents out of each
-layer's tokens with stacked cross-attention blocks; a decoder with ``rank``
-queries per layer reads the latents; each of its outputs is L2-normalised and
-a linear head turns it into one row of A and one column of B. B's head starts
-at zero (LoRA's own init), so a fresh hypernetwork's adapter is exactly zero
-while every B entry still gets a gradient. (D2L zeroes a per-layer output scale
-instead; measured here, that leaves the text path in a saddle: after 1,029
-steps the scale was 7e-4 and swapping documents' adapters changed nothing, the
-bias block did all the work.) A learned, text-independent "bias" LoRA is added
-once per adapter.
+The frozen base reads a chunk and exposes its residual stream after every layer, standardised per layer
+and channel (statistics from training text; the chat-template tokens around the content are skipped). A
+Perceiver-style aggregator shared across layers (a learned layer embedding tells them apart) pulls
+``n_latents`` latents out of each layer's tokens; ``rank`` decoder queries per layer read them, and
+after L2 normalisation linear heads give one row of A and one column of B each. B's head starts at
+zero, so a fresh hypernetwork's adapter is zero while every B entry gets a gradient. A learned,
+text-independent bias LoRA opens every adapter; chunk adapters are concatenated along the rank
+(their deltas add, :func:`combine_chunks`).
 
-Inputs: the residual streams are standardised per layer and channel with
-statistics measured on training text (SmolLM2's streams carry a few huge,
-nearly constant channels: after LayerNorm alone, documents' mean features had
-cosine 0.94-0.97, after standardisation ~0), and the chat-template tokens around
-the content (including the attention-sink first token, norm ~25,000) are not
-read by the aggregator.
-
-Copy slots (``copy_rank > 0``): each chunk also gets ``copy_rank`` key-value
-slots per layer, a memory in weights. A slot query (a learned query read out of
-the latents, like the rank queries) attends over the chunk's tokens, with keys
-from each token's and its predecessor's projected activations; with those
-weights, B's column mixes the tokens' own input embeddings (SmolLM2 ties them
-to its output), times a learned per-layer gain: the value, "write this
-token"; and A's row is a linear map of the mixed predecessors' activations
-(the key, "when the context looks like what preceded it"). Why: v10 wrote
-numbers into weights but no names at all (``engine.research.answer_probe``); a name's
-first token must land as one of 49k embedding directions, which the shared,
-256-wide, L2-normalised B head does not reach. An earlier try that only added
-copied embeddings to the existing slots' B columns went unused (its gains
-stayed at their init over 380 steps), hence slots whose A comes from the same
-attention. Measured (8 slots, warm start from v10, 400 steps on the same batches
-as a control, ``docs/results/ablation_copy``): distillation loss 7% lower, but a
-name's first token still no likelier with the own adapter than with another's.
-
-Word starts (``copy_start``): a document writes a name after a space (" Zur"
-"ab"), an answer starts with it ("Z" "ur" "ab"), and for SmolLM2 the first tokens
-differ for every name (digits do not: " 4417" is " " "4" "4" "1" "7"). Copying
-only the document's own token can never start a bare answer with a name, which is
-what the facts targets and name needles ask for. With ``copy_start`` each copy
-slot's B also mixes the embeddings of the tokens' word-start forms
-(:mod:`engine.nn.word_start`, a (vocab,) table kept as a buffer), with its own
-per-layer gain.
-
-Pointer supervision (training only, ``copy_targets``): trained end to end, the
-slots' attention stayed spread over the chunk and their gains fell towards 0.
-:func:`copy_pointer_nll` asks, for every token where one of the document's
-answers starts, that some slot put its weight there. Measured in session 8
-(``docs/results/copy_pointer``, 2 × H200, warm start from a word-start run, 300
-steps on the same batches as a control): the gold name's first token ranks at
-median 4 with the document's own adapter vs 17 with another's (control: 12.5 vs
-18); on the user path both arms scored 27.6% on held-out facts (names 4 and 3 of
-44; v10: 22.9%, 0 names), so the pointer loss is not yet what moves answers.
-Without a gate, past the 16 chunks seen in training the chunks' copy slots add
-up to noise (a 35.6k-token needle: 0% vs v10's 98%), hence the copy gate below.
-v12 (shipped) has copy slots, word starts and the gate.
-
-Copy gate (``copy_gate``): each copy slot's B is scaled by a gate in (0, 1), a
-logistic readout of the slot's query and its largest attention score, so that a
-chunk with nothing worth copying writes (almost) nothing however many chunks are
-summed. Attention sharpness alone does not tell such chunks apart (session 8: the
-largest slot weight is 0.52 in a 35.6k needle's own chunk, 0.37-0.61 in filler
-chunks), so the gate is learned: in training (``copy_targets``) a binary
-cross-entropy asks it to open on chunks where an answer starts and to close on
-the others (:func:`copy_supervision`). It starts open (sigmoid(3) = 0.95), so a
-warm start keeps what the slots already write. Measured after 800 steps
-(``docs/results/copy_gate``): on 35.6k-token needle haystacks the gate averages
-0.89-0.91 on the needle's chunk and 0.003-0.005 on filler chunks.
-
-Chunks: a long text is split into chunks; chunk adapters are concatenated
-along the rank (their deltas add), see :func:`combine_chunks`.
+Copy slots (``copy_rank``): per chunk and layer, slots whose attention over the chunk's tokens mixes
+their input embeddings into B (the value, "write this token") and their predecessors' activations
+into A (the key); ``copy_start`` also mixes each token's word-start form (:mod:`engine.nn.word_start`),
+and ``copy_gate`` scales each slot by a learned gate so chunks with nothing to copy write (almost)
+nothing. Training supervises where answers start (:func:`copy_supervision`). Why each part exists and
+what it measured: the model card (engine/weights/smollm2-135m-instruct/MODEL_CARD.md, "Design history").
 """
 from __future__ import annotations
 
@@ -86,8 +27,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 HYPERNET_SCHEMA_VERSION = 1
-COPY_GAIN_INIT = 0.01  # copied B columns start near the size of v10's late-layer B columns (~0.02), not at 0
-COPY_A_INIT_STD = 0.005  # copy slots' A rows start at norm ~0.2, like v10's trained A rows
+COPY_GAIN_INIT = 0.01  # copied B columns start near the size of trained late-layer B columns (~0.02), not at 0
+COPY_A_INIT_STD = 0.005  # copy slots' A rows start at norm ~0.2, like trained A rows
 COPY_GATE_INIT = 3.0  # the copy gate starts open (sigmoid 0.95): a warm start keeps what the slots write
 
 

@@ -142,7 +142,7 @@ def plot(report: dict, path: Path, title: str) -> Path:
     ax.plot(xs, [r["adapter"] for r in rows], "o-", color="#e07a1f", label="adapter (question only)")
     icl = [(r["length"], r["in_context"]) for r in rows if r["in_context"] is not None]
     if icl:
-        short = report["config"].get("max_new_tokens", 12) < 32  # runs before v9's fix cut in-context answers short
+        short = report["config"].get("max_new_tokens", 12) < 32  # answers under 32 tokens may be cut short
         ax.plot(*zip(*icl), "s-", color="#3e7cb1",
                 label="document in the prompt" + (" (12-token answers: a lower bound)" if short else ""))
     if report["config"]["window"] > 0:

@@ -96,7 +96,7 @@ def test_200_files_at_once_then_100_renames(live):
 
 
 def test_a_file_rewritten_20_times_is_taught_at_most_twice(tmp_path, tiny_spec, make_adapter):
-    """The issue's 20 writes in 10 s (every 0.5 s) against a 2 s debounce, scaled 5x down: every 0.1 s, debounce 0.4 s."""
+    """20 writes in 10 s (every 0.5 s) against a 2 s debounce, scaled 5x down: every 0.1 s, debounce 0.4 s."""
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "other.txt").write_text("a quiet file")

@@ -135,7 +135,7 @@ def ddp_runs(tmp_path_factory, tiny_spec) -> dict[int, tuple[Path, list[dict]]]:
 
 @pytest.mark.parametrize("nproc", [1, 2])
 def test_ddp_under_torchrun_gloo_stays_in_sync(ddp_runs, nproc):
-    """torchrun with one process also takes the DDP path (the 1-GPU check of the multi-GPU issue)."""
+    """torchrun with one process also takes the DDP path (the 1-GPU side of the multi-GPU check)."""
     _, rows = ddp_runs[nproc]
     sums = [r for r in rows if "ddp_param_checksums" in r][-1]["ddp_param_checksums"]
     assert len(sums) == nproc and len(set(sums)) == 1
