@@ -122,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--selftest", action="store_true",
                      help="open the window (offscreen without a display), teach and ask once in a temporary home, exit 0 if it worked")
 
+    dr = sub.add_parser("doctor", help="what Lorafy runs on here (models, llama.cpp build, GPU, ONNX Runtime, disk) "
+                        "and a two-second teach + ask self-check")
+    dr.add_argument("--json", action="store_true", help="print the report as one JSON object (for bug reports)")
+    dr.add_argument("--no-self-check", action="store_true", help="only describe, do not teach and ask")
     tr = sub.add_parser("train", help="meta-train a hypernetwork (needs the [train] extra and ideally a GPU)")
     tr.add_argument("args", nargs=argparse.REMAINDER, help="arguments for python -m engine.train")
     x = sub.add_parser("export-hypernet", help="export a trained checkpoint to a runtime bundle (ONNX graph + fp16 weights)")
@@ -420,6 +424,16 @@ def cmd_app(args) -> int:
     return run(cfg)
 
 
+def cmd_doctor(args) -> int:
+    """``lorafy doctor``: the report on stdout (text or one JSON object); exit 1 if the self-check fails."""
+    from desktop.doctor import DoctorConfig, format_report, report
+
+    r = report(lambda home: make_service(args, home), args.home or default_home(), args.base, args.hypernet,
+               DoctorConfig(self_check=not args.no_self_check))
+    print(json.dumps(r) if args.json else format_report(r))
+    return 0 if r["ok"] else 1
+
+
 def cmd_export_hypernet(args) -> int:
     from engine.base import load_base
     from engine.checkpoint import load_hypernet
@@ -483,6 +497,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             cmd_demo(None, args)
             return 0
+        if args.command == "doctor":
+            return cmd_doctor(args)
         if args.command == "serve":
             return cmd_serve(args)
         with service(args) as svc:
