@@ -90,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="accuracy of base / in-context / adapter on a JSONL data set")
     ev.add_argument("dataset", type=Path)
-    ev.add_argument("--modes", default="base,icl,lora", help="comma-separated: base, icl, lora, auto (memories "
+    ev.add_argument("--modes", default="base,icl,lora", help="comma-separated: base, icl, lora, passages (the best 2 "
+                    "passages of all taught in the prompt), passages_lora, passages_auto (those + the own / chosen adapters), auto (memories "
                     "chosen per question among all taught), all (all taught memories active)")
     ev.add_argument("--limit", type=int, default=None, help="only the first N records")
     ev.add_argument("--max-tokens", type=int, default=32)

@@ -11,7 +11,7 @@ set -uo pipefail
 STEP=$1
 mkdir -p /root/stage
 for f in stage/base.xz.part_a? stage/lcp_slim.tar.xz; do [ -f "$f" ] && cp -n "$f" /root/stage/; done
-if [ -d .whl ]; then mkdir -p /root/stage/whl && cp -n .whl/*.whl /root/stage/whl/; fi
+for d in .whl .whl2; do if [ -d $d ]; then mkdir -p /root/stage/whl && cp -n $d/*.whl /root/stage/whl/; fi; done
 
 build() {  # build NAME CMAKE_ARGS: pip-installs the sdist into /root/lcp_NAME
   local name=$1 args=$2
