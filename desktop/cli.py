@@ -331,10 +331,10 @@ def cmd_eval(svc, args) -> dict:
         args.json_out.write_text(json.dumps(full, indent=1) + "\n")
     if args.plot:
         plot(summary, args.plot, f"{args.dataset.name}: {len(records)} docs, {len(rows) // len(modes)} questions")
-    print(f"{'mode':<6} {'accuracy':>9} {'n':>5} {'s/answer':>9}")
+    print(f"{'mode':<14} {'accuracy':>9} {'n':>5} {'s/answer':>9}")
     for mode, s in summary.items():
         kinds = "  ".join(f"{k} {v['accuracy']:.0%} of {v['n']}" for k, v in s["by_kind"].items())
-        print(f"{mode:<6} {s['accuracy']:>9.1%} {s['n']:>5} {s['mean_seconds']:>9.2f}   {kinds}")
+        print(f"{mode:<14} {s['accuracy']:>9.1%} {s['n']:>5} {s['mean_seconds']:>9.2f}   {kinds}")
     if choices:
         c = meta["auto_choice"]
         print(f"auto chose the question's own memory {c['right_memory_chosen']:.1%} of the time "
