@@ -1,6 +1,6 @@
 """What llama.cpp's weight repacking (extra CPU buffer types) would gain or break: prompt processing, side by side.
 
-Lorafy loads every model with ``use_extra_bufts`` off (engine.llama_load). This benchmark loads the same
+Lorafy loads every model with ``use_extra_bufts`` off (engine.core.llama_load). This benchmark loads the same
 base both ways, each in its own child process (on AMX CPUs the repacked load segfaults), and measures
 prompt-processing tokens/s without an adapter and with a LoRA adapter active::
 
@@ -33,7 +33,7 @@ def _measure(base: str, extra: bool, adapter: str | None, threads: int, n_tokens
 
     import llama_cpp
 
-    from engine.llama_load import LlamaModel, LoadConfig
+    from engine.core.llama_load import LlamaModel, LoadConfig
 
     m = LlamaModel(LoadConfig(Path(base), n_ctx=n_tokens + 8, n_batch=512, n_threads=threads, use_extra_bufts=extra))
     if adapter:
@@ -93,8 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     import numpy as np
 
-    from engine.adapter import LoraAdapter
-    from engine.base import load_base, read_spec
+    from engine.core.adapter import LoraAdapter
+    from engine.core.base import load_base, read_spec
     from export.gguf_adapter import write_gguf_adapter
 
     spec = read_spec(Path(args.base)) if args.base else load_base()

@@ -16,18 +16,18 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from desktop.conversations import ConversationStore
+from desktop.ingest.teach_queue import IndexerQueue, OnEvent, TeachEvent, TeachQueue
+from desktop.ingest.watch import WatchConfig
 from desktop.owner import ModelOwner
 from desktop.service import Lorafy, ServiceConfig
-from desktop.settings import Settings, load_settings
-from desktop.teach_queue import IndexerQueue, OnEvent, TeachEvent, TeachQueue
+from desktop.store.conversations import ConversationStore
+from desktop.store.settings import Settings, load_settings
 from desktop.ui.controller import Controller
 from desktop.ui.icon import app_icon
 from desktop.ui.main_window import MainWindow
 from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.single_instance import InstanceServer, hand_off, server_name
 from desktop.ui.tray import Tray
-from desktop.watch import WatchConfig
 
 log = logging.getLogger(__name__)
 NO_TRAY_NOTE = "No system tray here: closing the window quits Lorafy (teaching in progress finishes its current file)."
@@ -62,8 +62,8 @@ def service_config(cfg: AppConfig, settings: Settings) -> ServiceConfig:
 
 def check_base(settings: Settings, hypernet_dir: Path | None) -> None:
     """Raise if the settings' base model cannot be read or the hypernetwork was not made for it (no model is loaded)."""
-    from engine.base import load_base
-    from engine.onnx_hypernet import HypernetError, default_bundle, read_bundle_config
+    from engine.core.base import load_base
+    from engine.infer.onnx_hypernet import HypernetError, default_bundle, read_bundle_config
 
     spec = load_base(Path(settings.base_path) if settings.base_path else None)
     bundle = hypernet_dir or default_bundle(spec)

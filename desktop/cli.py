@@ -115,8 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--max-tokens", type=int, default=256, help="answer length when a request gives none")
 
     bp = sub.add_parser("bench", help="measure teach vs prefill, question cost, hot-swap, memory, quality, ingestion, variants")
-    from desktop import bench
-    bench.add_arguments(bp)
+    from desktop.bench.cli import add_arguments as add_bench_arguments
+    add_bench_arguments(bp)
 
     app = sub.add_parser("app", help="the desktop app: chat window, drag-and-drop teaching, tray-icon background teaching")
     app.add_argument("paths", nargs="*", type=Path, help="files or folders to teach (handed to the running app if one is open)")
@@ -136,8 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def make_service(args: argparse.Namespace, home: Path | None = None):
-    from desktop.passages import RetrievalConfig
     from desktop.service import Lorafy, ServiceConfig
+    from desktop.store.passages import RetrievalConfig
 
     retrieval = RetrievalConfig(k=getattr(args, "k", 3), min_score=getattr(args, "min_score", 0.0),
                                 min_ratio=getattr(args, "min_ratio", 0.5))
@@ -183,7 +183,7 @@ def cmd_teach(svc, args) -> dict:
     if args.text:
         items.append(svc.teach_text(args.text, args.name or args.text[:40], kind="skill", source="text"))
     if args.files:  # through the ingestion queue and the parse sandbox, like the watcher
-        from desktop.watch import Indexer, InlineOwner, WatchConfig
+        from desktop.ingest.watch import Indexer, InlineOwner, WatchConfig
 
         indexer = Indexer(InlineOwner(svc), cfg=WatchConfig(settle_s=0.0, recover_min_age_s=60.0))
         for doc in indexer.teach_paths(args.files, name=args.name):
@@ -204,8 +204,8 @@ def cmd_teach(svc, args) -> dict:
 
 
 def cmd_watch(svc, args) -> dict:
-    from desktop.library import LibraryError
-    from desktop.watch import Indexer, InlineOwner
+    from desktop.ingest.watch import Indexer, InlineOwner
+    from desktop.store.library import LibraryError
 
     if not svc.library.try_lock():  # the app or another `lorafy watch` drives this home (and ran its recovery)
         raise LibraryError(f"{svc.library.home} is in use by another Lorafy (the app or `lorafy watch`); "
@@ -307,9 +307,10 @@ def eval_meta(svc, args, n_records: int, t0: float) -> dict:
 
 
 def cmd_eval(svc, args) -> dict:
-    from engine.data.records import read_jsonl
-    from engine.evaluate import parse_modes, plot, report, run_eval, summarise
     from tqdm import tqdm
+
+    from engine.data.records import read_jsonl
+    from engine.eval.evaluate import parse_modes, plot, report, run_eval, summarise
 
     modes = parse_modes(args.modes)
     records = read_jsonl(args.dataset)[: args.limit]
@@ -365,7 +366,7 @@ def cmd_serve(args) -> int:
 
 def cmd_demo(svc_args, args) -> dict:
     from engine.data.records import read_jsonl
-    from engine.evaluate import is_correct
+    from engine.eval.evaluate import is_correct
 
     records = read_jsonl(Path(str(files("engine").joinpath("samples/demo.jsonl"))))
     with tempfile.TemporaryDirectory(prefix="lorafy-demo-") as tmp, service(args, home=Path(tmp)) as svc:
@@ -436,8 +437,8 @@ def cmd_doctor(args) -> int:
 
 
 def cmd_export_hypernet(args) -> int:
-    from engine.base import load_base
-    from engine.checkpoint import load_hypernet
+    from engine.core.base import load_base
+    from engine.train.checkpoint import load_hypernet
     from export.onnx_export import export_bundle
 
     spec = load_base(args.base)
@@ -447,9 +448,10 @@ def cmd_export_hypernet(args) -> int:
 
 
 def cmd_eval_skills(svc, args) -> dict:
-    from engine.data.records import read_jsonl
-    from engine.evaluate_skills import parse_modes, plot, report, run_skill_eval, summarise
     from tqdm import tqdm
+
+    from engine.data.records import read_jsonl
+    from engine.eval.evaluate_skills import parse_modes, plot, report, run_skill_eval, summarise
 
     modes = parse_modes(args.modes)
     records = read_jsonl(args.dataset)[: args.limit]
@@ -485,12 +487,12 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "train":
-            from engine.train import main as train_main
+            from engine.train.loop import main as train_main
             return train_main(args.args)
         if args.command == "export-hypernet":
             return cmd_export_hypernet(args)
         if args.command == "bench":
-            from desktop.bench import run as run_bench
+            from desktop.bench.cli import run as run_bench
             run_bench(args, lambda home: make_service(args, home))
             return 0
         if args.command == "app":

@@ -145,7 +145,7 @@ def lora_adapters_body(svc: "Lorafy") -> list[dict]:
 
 def resolve_model(svc: "Lorafy", model: Any) -> tuple[list[str], bool]:
     """(item ids, auto) for a model id."""
-    from desktop.library import LibraryError
+    from desktop.store.library import LibraryError
 
     if not isinstance(model, str) or not model:
         raise ServerError(400, "field 'model' must be a non-empty string; GET /v1/models lists them")
@@ -161,7 +161,7 @@ def resolve_model(svc: "Lorafy", model: Any) -> tuple[list[str], bool]:
 
 def resolve_lora(svc: "Lorafy", lora: Any) -> dict[str, float]:
     """item id -> scale from ``[{"id": name | id | index, "scale": float}, ...]`` (scale 0 drops an adapter)."""
-    from desktop.library import LibraryError
+    from desktop.store.library import LibraryError
 
     if lora is None:
         return {}

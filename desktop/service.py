@@ -1,7 +1,7 @@
 """Lorafy's user-facing operations (teach, ask, forget, export) wired from engine and export parts; Qt-free, torch-free.
 
 The CLI and the desktop app both drive this one object. It owns the
-llama.cpp runtime (through engine.runtime), the ONNX hypernetwork session and
+llama.cpp runtime (through engine.infer.runtime), the ONNX hypernetwork session and
 the library, each created on first use.
 """
 from __future__ import annotations
@@ -15,15 +15,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from engine.adapter_file import read_adapter
-from engine.base import BaseSpec, load_base
-from engine.onnx_hypernet import OnnxHypernet, SessionConfig, default_bundle
-from engine.prompts import PromptFormat, render_chat, wrap_chunks
-from engine.runtime import Runtime, RuntimeConfig
+from desktop.store.library import Item, Library, Provenance, now
+from desktop.store.passages import DB_NAME, Hit, PassageIndex, PassageIndexError, RetrievalConfig
+from engine.core.adapter_file import read_adapter
+from engine.core.base import BaseSpec, load_base
+from engine.core.prompts import PromptFormat, render_chat, wrap_chunks
+from engine.infer.onnx_hypernet import OnnxHypernet, SessionConfig, default_bundle
+from engine.infer.runtime import Runtime, RuntimeConfig
 from export.gguf_adapter import write_gguf_adapter
 from export.peft_adapter import write_peft_adapter
-from desktop.library import Item, Library, Provenance, now
-from desktop.passages import DB_NAME, Hit, PassageIndex, PassageIndexError, RetrievalConfig
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -261,7 +261,7 @@ class Lorafy:
 
     @contextmanager
     def evaluating(self, max_tokens: int, choices: list | None = None) -> Iterator[tuple[Callable, Callable, Callable]]:
-        """(teach, answer, fits_context) callables for engine.evaluate.run_eval on the user's path.
+        """(teach, answer, fits_context) callables for engine.eval.evaluate.run_eval on the user's path.
 
         Items taught for the evaluation are forgotten on exit, so the library is left as it was.
         Mode ``auto`` activates the memories chosen among those taught for the evaluation, ``all``
@@ -293,7 +293,7 @@ class Lorafy:
 
     @contextmanager
     def skill_evaluating(self, max_tokens: int) -> Iterator[tuple[Callable, Callable]]:
-        """(teach, answer) callables for engine.evaluate_skills.run_skill_eval on the user's path.
+        """(teach, answer) callables for engine.eval.evaluate_skills.run_skill_eval on the user's path.
 
         Modes: the instruction as the system prompt (``in_prompt``), worked examples before the
         input (``few_shot``), or no instruction at all (base, adapter, shuffled). Skills taught
@@ -335,7 +335,7 @@ class Lorafy:
 
 def lstrip_pieces(pieces: Iterable[str]) -> Iterator[str]:
     """A streamed reply without its leading whitespace. A memory may start an answer as the document writes it,
-    after a space (" Zurab" is SmolLM2's token for the name there; see engine.batches.answer_space).
+    after a space (" Zurab" is SmolLM2's token for the name there; see engine.train.batches.answer_space).
 
     >>> list(lstrip_pieces([" ", " Zur", "ab", " Pillai"]))
     ['Zur', 'ab', ' Pillai']

@@ -1,5 +1,10 @@
-"""Lorafy's engine: base model, hypernetwork, LoRA math, training, evaluation and the llama.cpp runtime.
+"""Lorafy's engine, one sub-package per role; imports only flow down this list.
 
-Modules that import torch (model, hypernet, d2l, train, ...) are for training and
-export only; the inference path (base, prompts, onnx_hypernet, runtime, ...) is torch-free.
+- ``core``: base model spec, GGUF weights, chat prompts, LoRA math, adapter files, the llama.cpp loader (no torch)
+- ``data``: offline, seeded generators of training and evaluation records (no torch)
+- ``infer``: the ONNX hypernetwork and the llama.cpp runtime: the user's path (no torch)
+- ``eval``: evaluation runners, reports and plots (no torch)
+- ``nn``: the torch modules (llama in torch, the hypernetwork, Doc-to-LoRA glue)
+- ``train``: meta-training (batches, losses, checkpoints, the loop, its configs)
+- ``research``: probes and comparisons run by hand; nothing else imports them
 """

@@ -1,6 +1,6 @@
 """Write a LoraAdapter as a GGUF LoRA adapter file that llama.cpp loads (no torch).
 
-The file holds exactly what :mod:`engine.adapter_file` validates: general.type
+The file holds exactly what :mod:`engine.core.adapter_file` validates: general.type
 "adapter", adapter.type "lora", ``adapter.lora.alpha = llama_cpp_alpha(scale, R)``
 (so llama.cpp at user weight 1.0 applies Lorafy's scale), one F32
 ``lora_a`` (R, d_ff) and ``lora_b`` (d_model, R) per layer, and ``lorafy.*``
@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from engine import adapter_file as af
-from engine.adapter import AdapterError, LoraAdapter
-from engine.atomic import atomic_path
-from engine.base import BaseSpec
-from engine.lora import llama_cpp_alpha
+from engine.core import adapter_file as af
+from engine.core.adapter import AdapterError, LoraAdapter
+from engine.core.atomic import atomic_path
+from engine.core.base import BaseSpec
+from engine.core.lora import llama_cpp_alpha
 
 logger = logging.getLogger(__name__)
 

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import torch
 
-from engine.atomic import atomic_write_bytes
-from engine.base import BaseSpec
-from engine.d2l import ChunkToLora
-from engine.hypernet import Hypernet
-from engine.model import load_llama
-from engine.onnx_hypernet import GRAPH_FILE, INPUT_NAME, ONNX_SCHEMA_VERSION, OPSET, OUTPUT_NAMES
+from engine.core.atomic import atomic_write_bytes
+from engine.core.base import BaseSpec
+from engine.infer.onnx_hypernet import GRAPH_FILE, INPUT_NAME, ONNX_SCHEMA_VERSION, OPSET, OUTPUT_NAMES
+from engine.nn.d2l import ChunkToLora
+from engine.nn.hypernet import Hypernet
+from engine.nn.model import load_llama
 
 log = logging.getLogger(__name__)
 WEIGHT_PREFIXES = ("base.", "hypernet.")
@@ -75,7 +75,7 @@ def export_graph(spec: BaseSpec, hypernet: Hypernet, out_dir: Path, example_toke
 
 def export_bundle(spec: BaseSpec, hypernet: Hypernet, out_dir: Path, extra: dict | None = None) -> Path:
     """Write a complete runtime bundle: fp16 weights, config.json (with the ONNX section) and the graph."""
-    from engine.checkpoint import CONFIG, save_hypernet
+    from engine.train.checkpoint import CONFIG, save_hypernet
 
     out_dir = Path(out_dir)
     onnx_info = export_graph(spec, hypernet, out_dir)

@@ -3,7 +3,7 @@
 The folder loads with ``peft.PeftModel.from_pretrained(hf_llama, folder)``:
 target module ``down_proj``, ``r = R`` and ``lora_alpha = scale * R`` (PEFT
 scales by ``lora_alpha / r``, like llama.cpp, so the same
-:func:`engine.lora.llama_cpp_alpha` converts). Keys, per layer i:
+:func:`engine.core.lora.llama_cpp_alpha` converts). Keys, per layer i:
 ``base_model.model.model.layers.{i}.mlp.down_proj.lora_A.weight`` (R, d_ff) and
 ``...lora_B.weight`` (d_model, R). The folder appears complete or not at all.
 """
@@ -19,11 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.adapter import AdapterError, LoraAdapter
-from engine.adapter_file import LORAFY_PREFIX, SCHEMA_VERSION
-from engine.atomic import atomic_write_bytes, fsync_dir
-from engine.base import BaseSpec
-from engine.lora import llama_cpp_alpha
+from engine.core.adapter import AdapterError, LoraAdapter
+from engine.core.adapter_file import LORAFY_PREFIX, SCHEMA_VERSION
+from engine.core.atomic import atomic_write_bytes, fsync_dir
+from engine.core.base import BaseSpec
+from engine.core.lora import llama_cpp_alpha
 from export.gguf_adapter import lorafy_meta
 
 logger = logging.getLogger(__name__)

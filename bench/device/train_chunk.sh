@@ -13,7 +13,7 @@ CONFIG=$1; MINUTES=$2; shift 2
 source bench/device/env.sh
 mkdir -p /root/run
 if [ $# -gt 0 ]; then  # optional capacity probe, run beside the training on the same GPU
-  (timeout 300 python3 -m engine.probe --base "$BASE" "$@" > "$OUT/probe.jsonl" 2> /root/probe.err || true) &
+  (timeout 300 python3 -m engine.research.probe --base "$BASE" "$@" > "$OUT/probe.jsonl" 2> /root/probe.err || true) &
 fi
 NPROC=${NPROC:-1}
 if [ "$NPROC" -gt 0 ]; then LAUNCH=(python3 -m torch.distributed.run --standalone --nproc_per_node="$NPROC"); else LAUNCH=(python3); fi

@@ -1,1 +1,1 @@
-"""Ingestion: parse files into text with sections (parsers), in a sandboxed subprocess (sandbox), queued in the library's database (queue)."""
+"""Ingestion: parse files in a sandboxed subprocess (parsers, sandbox), the durable queue in the library's database (queue), the folder watcher and indexer (watch) and the teach queue (teach_queue)."""

@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from desktop.db import transaction
-from desktop.library import Item, Library
+from desktop.store.db import transaction
+from desktop.store.library import Item, Library
 
 DOC_STATUSES = ("queued", "running", "indexed", "refused", "failed")
 FINAL = ("indexed", "refused", "failed")

@@ -8,7 +8,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QTextBlockFormat, QTextCursor
 from PySide6.QtWidgets import QTextBrowser
 
-from desktop.conversations import Conversation, Message
+from desktop.store.conversations import Conversation, Message
 from desktop.ui.markdown import markdown_fragment
 
 log = logging.getLogger(__name__)

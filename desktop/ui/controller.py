@@ -17,11 +17,11 @@ from typing import Callable, Sequence
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop.conversations import Conversation, ConversationStore, Message
-from desktop.library import Item
+from desktop.ingest.teach_queue import TeachEvent, TeachJob, TeachQueue
 from desktop.owner import ModelOwner
-from desktop.settings import Settings, save_settings
-from desktop.teach_queue import TeachEvent, TeachJob, TeachQueue
+from desktop.store.conversations import Conversation, ConversationStore, Message
+from desktop.store.library import Item
+from desktop.store.settings import Settings, save_settings
 from desktop.ui.library_panel import Row
 
 log = logging.getLogger(__name__)

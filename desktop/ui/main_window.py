@@ -6,11 +6,11 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QMainWindow,
-                               QMessageBox, QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
+                               QMainWindow, QMessageBox, QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
-from desktop.conversations import Conversation, Message
-from desktop.teach_queue import TeachEvent
+from desktop.ingest.teach_queue import TeachEvent
+from desktop.store.conversations import Conversation, Message
 from desktop.ui.chat_view import ChatView
 from desktop.ui.controller import Controller
 from desktop.ui.library_panel import LibraryPanel, Row

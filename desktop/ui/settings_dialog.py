@@ -1,10 +1,11 @@
 """The settings dialog: base model (embedded or a GGUF path), watched folders, GPU offload, max file size."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLineEdit, QListWidget, QPushButton, QRadioButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QLineEdit, QListWidget, QPushButton, QRadioButton,
+                               QVBoxLayout, QWidget)
 
-from desktop.settings import Settings
+from desktop.store.settings import Settings
 
 
 class SettingsDialog(QDialog):

@@ -5,7 +5,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from desktop.teach_queue import QueueStatus
+from desktop.ingest.teach_queue import QueueStatus
 
 
 class Tray(QObject):

@@ -29,10 +29,11 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from engine.data.facts import (
-    GENERIC_FILLER, TEAMS, Draw, Entity, Fact, PoolExhausted, Schema, Value, _article, _cap, _poss,
-    _question, coined_pools, pools, schemas,
-)
+from engine.data.facts import (GENERIC_FILLER, Draw, Entity, Fact, PoolExhausted, Schema, Value, coined_pools, pools,
+                                 schemas)
+from engine.data.facts.build import _question
+from engine.data.facts.names import TEAMS
+from engine.data.facts.render import _article, _cap, _poss
 from engine.data.records import QA, Record, TokenCounter, check_split
 
 # --------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import hashlib
 import time
 from pathlib import Path
 
-from desktop.library import Item, Library
+from desktop.store.library import Item, Library
 from export.gguf_adapter import write_gguf_adapter
 
 
@@ -59,11 +59,11 @@ def temp_files(home: Path) -> list[str]:
 
 
 def check_library(lib: Library) -> None:
-    """The library's invariants: every listed adapter exists, validates (engine.adapter_file) and matches its recorded
+    """The library's invariants: every listed adapter exists, validates (engine.core.adapter_file) and matches its recorded
     sha256 and content name; adapters/ holds nothing else; the database passes ``PRAGMA integrity_check``."""
-    from desktop.db import connection
-    from desktop.library import sha256_file
-    from engine.adapter_file import validate_adapter_file
+    from desktop.store.db import connection
+    from desktop.store.library import sha256_file
+    from engine.core.adapter_file import validate_adapter_file
 
     items = lib.items()
     with connection(lib.db_path) as con:

@@ -18,8 +18,8 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
 from desktop.app import App, AppConfig, check_base
-from desktop.conversations import Message
-from desktop.settings import Settings, load_settings
+from desktop.store.conversations import Message
+from desktop.store.settings import Settings, load_settings
 from desktop.ui.chat_view import ChatView
 from desktop.ui.library_panel import Row
 from desktop.ui.single_instance import InstanceServer, server_name
@@ -265,7 +265,7 @@ def test_view_follows_new_text_only_when_at_the_bottom(qtbot):
 
 
 def test_tray_menu_shows_progress_and_pauses_the_queue(qtbot, app):
-    from desktop.teach_queue import QueueStatus
+    from desktop.ingest.teach_queue import QueueStatus
 
     app.tray.update(QueueStatus(queued=9, running=1, done=2))
     assert app.tray.progress.text() == "teaching 3 of 12"
@@ -286,7 +286,7 @@ def test_sources_are_rendered_under_the_answer(qtbot):
 
 
 def test_a_mismatched_base_is_refused_and_settings_kept(qtbot, app, tiny_spec):
-    from engine.base import embedded_base_path
+    from engine.core.base import embedded_base_path
 
     errors: list[str] = []
     app.controller.error.connect(errors.append)

@@ -11,10 +11,10 @@ import pytest
 
 from desktop.app import App, AppConfig, HomeBusy
 from desktop.cli import main
-from desktop.conversations import Message
-from desktop.library import Library
-from desktop.settings import Settings, load_settings, save_settings
-from desktop.watch import WatchConfig
+from desktop.ingest.watch import WatchConfig
+from desktop.store.conversations import Message
+from desktop.store.library import Library
+from desktop.store.settings import Settings, load_settings, save_settings
 
 WAIT_MS = 60_000
 FAST = WatchConfig(debounce_s=0.05, settle_s=0.05, grace_s=0.5, rescan_s=60, poll_s=0.05, recover_min_age_s=0)

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop.bench import SECTIONS, BenchConfig, Row, fmt_value, kv_cache_bytes, sized_document, with_target
+from desktop.bench.config import SECTIONS, BenchConfig, Row, with_target
+from desktop.bench.measure import kv_cache_bytes, sized_document
+from desktop.bench.report import fmt_value
 from engine.data.records import approx_tokens
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +33,7 @@ class BlockTraining(importlib.abc.MetaPathFinder):
         return None
 
 sys.meta_path.insert(0, BlockTraining())
-from desktop.bench import add_arguments, run
+from desktop.bench.cli import add_arguments, run
 from desktop.service import Lorafy, ServiceConfig
 
 base, bundle, *argv = sys.argv[1:]

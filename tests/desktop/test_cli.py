@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from desktop.cli import main
-from desktop.library import Library
-from engine.prompts import split_ids
+from desktop.store.library import Library
+from engine.core.prompts import split_ids
 
 COMMANDS = ("teach", "ask", "chat", "list", "forget", "export", "eval", "demo", "train")
 NOTES = "Lindqvist Bakery opened on Harbour Street in 1998. Its owner, Petra Lindqvist, bakes 300 cinnamon buns.\n"

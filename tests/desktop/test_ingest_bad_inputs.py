@@ -9,10 +9,10 @@ import os
 from pathlib import Path
 
 import pytest
-
-from desktop.watch import Indexer, InlineOwner, WatchConfig
 from ingest_fakes import FakeService, check_library, temp_files
 from make_docs import make_pdf
+
+from desktop.ingest.watch import Indexer, InlineOwner, WatchConfig
 
 FAST = WatchConfig(debounce_s=0.0, settle_s=0.0, grace_s=0.0, poll_s=0.01, recover_min_age_s=0.0)
 
@@ -70,7 +70,7 @@ def test_a_file_deleted_mid_processing_leaves_nothing_and_the_queue_keeps_going(
             return real_emit(kind, path, *a, **k)
         monkeypatch.setattr(ix, "_emit", emit)
     else:  # the bytes were read; the file vanishes while the parser runs
-        import desktop.watch as watch
+        import desktop.ingest.watch as watch
         real_parse = watch.parse_in_sandbox
 
         def parse(data, name, limits):
@@ -95,7 +95,7 @@ def test_a_file_deleted_mid_processing_keeps_a_clear_status_during_the_grace_per
     ix = Indexer(InlineOwner(svc), [docs], WatchConfig(debounce_s=0, settle_s=0, grace_s=60, poll_s=0.01,
                                                        recover_min_age_s=0), pipeline="test")
     (docs / "gone.txt").write_text("a fact whose file disappears")
-    import desktop.watch as watch
+    import desktop.ingest.watch as watch
     real_parse = watch.parse_in_sandbox
 
     def parse(data, name, limits):

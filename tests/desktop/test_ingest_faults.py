@@ -19,12 +19,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from ingest_fakes import FakeService, check_library, inline_parse, temp_files
 
 import export.gguf_adapter as gguf_adapter
-from desktop.db import connection
 from desktop.ingest.queue import IngestQueue
-from desktop.watch import Indexer, InlineOwner, WatchConfig
-from ingest_fakes import FakeService, check_library, inline_parse, temp_files
+from desktop.ingest.watch import Indexer, InlineOwner, WatchConfig
+from desktop.store.db import connection
 
 FAST = WatchConfig(debounce_s=0.0, settle_s=0.0, grace_s=0.0, poll_s=0.01, recover_min_age_s=0.0)
 KILL_ITERATIONS = int(os.environ.get("LORAFY_KILL_ITERATIONS", "50"))  # a benchmark run may ask for more
@@ -33,7 +33,7 @@ N_FILES = 4
 
 @pytest.fixture(autouse=True)
 def no_sandbox(monkeypatch):
-    monkeypatch.setattr("desktop.watch.parse_in_sandbox", inline_parse)
+    monkeypatch.setattr("desktop.ingest.watch.parse_in_sandbox", inline_parse)
 
 
 @pytest.fixture

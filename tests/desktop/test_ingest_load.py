@@ -12,10 +12,10 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-
-from desktop.owner import ModelOwner
-from desktop.watch import Indexer, WatchConfig
 from ingest_fakes import FakeService, check_library, inline_parse
+
+from desktop.ingest.watch import Indexer, WatchConfig
+from desktop.owner import ModelOwner
 
 N_DROP, N_RENAME = 200, 100
 FILE_BYTES = 4096
@@ -27,7 +27,7 @@ LIVE = WatchConfig(debounce_s=0.2, settle_s=0.1, grace_s=0.5, rescan_s=60, poll_
 
 @pytest.fixture(autouse=True)
 def no_sandbox(monkeypatch):
-    monkeypatch.setattr("desktop.watch.parse_in_sandbox", inline_parse)
+    monkeypatch.setattr("desktop.ingest.watch.parse_in_sandbox", inline_parse)
 
 
 def wait_for(cond, timeout: float, what: str):

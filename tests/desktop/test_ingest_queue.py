@@ -8,12 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
-
-from desktop.db import connection
-from desktop.library import Item, Library, LibraryError
-from desktop.watch import Indexer, InlineOwner, WatchConfig
-from engine.adapter_file import validate_adapter_file
 from ingest_fakes import FakeService
+
+from desktop.ingest.watch import Indexer, InlineOwner, WatchConfig
+from desktop.store.db import connection
+from desktop.store.library import Item, Library, LibraryError
+from engine.core.adapter_file import validate_adapter_file
 
 FAST = WatchConfig(debounce_s=0.0, settle_s=0.0, grace_s=0.0, poll_s=0.01, recover_min_age_s=0.0)
 
@@ -43,7 +43,7 @@ def check_invariants(lib: Library) -> None:
         validate_adapter_file(lib.adapter_path(item), None)
     with connection(lib.db_path) as con:
         rows = {r["file"]: r["sha256"] for r in con.execute("SELECT file, sha256 FROM adapters")}
-    from desktop.library import sha256_file
+    from desktop.store.library import sha256_file
     for file, sha in rows.items():
         assert sha256_file(lib.adapters_dir / file) == sha and file == f"{sha}.gguf"
     assert sorted(p.name for p in lib.adapters_dir.iterdir()) == sorted({i.adapter for i in items})

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from desktop.passages import PassageConfig, PassageIndex, Section, fts_query, query_terms, split_passages
+from desktop.store.passages import PassageConfig, PassageIndex, Section, fts_query, query_terms, split_passages
 
 DOCS = {
     "bakery": "Lindqvist Bakery opened on Harbour Street in 1998. Its owner, Petra Lindqvist, bakes 300 cinnamon buns "

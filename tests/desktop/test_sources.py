@@ -156,7 +156,7 @@ def test_eval_auto_and_all_modes_on_many_documents(capsys, tmp_path, tiny_spec, 
 
 
 def test_a_refused_index_write_leaves_no_item_and_no_adapter(tmp_path, tiny_spec, tiny_bundle, monkeypatch):
-    from desktop.passages import PassageIndexError
+    from desktop.store.passages import PassageIndexError
 
     svc = Lorafy(config(tmp_path / "home", tiny_spec, tiny_bundle))
     try:

@@ -8,13 +8,13 @@ import time
 from pathlib import Path
 
 import pytest
-
-from desktop.conversations import ConversationStore, Message
-from desktop.owner import ModelOwner
-from desktop.settings import Settings, SettingsError, load_settings, save_settings
-from desktop.teach_queue import IndexerQueue, QueueStatus
-from desktop.watch import WatchConfig
 from ingest_fakes import FakeService
+
+from desktop.ingest.teach_queue import IndexerQueue, QueueStatus
+from desktop.ingest.watch import WatchConfig
+from desktop.owner import ModelOwner
+from desktop.store.conversations import ConversationStore, Message
+from desktop.store.settings import Settings, SettingsError, load_settings, save_settings
 
 FAST = WatchConfig(debounce_s=0.05, settle_s=0.05, grace_s=0.2, rescan_s=60, poll_s=0.02, recover_min_age_s=0)
 

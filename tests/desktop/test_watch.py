@@ -8,12 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
-
-from desktop.cli import main
-from desktop.owner import ModelOwner
-from desktop.watch import Indexer, InlineOwner, WatchConfig, is_ignored
 from ingest_fakes import FakeService
 from make_docs import make_docx, make_pdf
+
+from desktop.cli import main
+from desktop.ingest.watch import Indexer, InlineOwner, WatchConfig, is_ignored
+from desktop.owner import ModelOwner
 
 LIVE = WatchConfig(debounce_s=0.1, settle_s=0.1, grace_s=0.5, rescan_s=60, poll_s=0.05, recover_min_age_s=0)
 

@@ -1,8 +1,8 @@
 """ONNX export of the hypernetwork: torch vs ONNX Runtime parity, a weight-free graph, a self-describing bundle.
 
-The reference is :class:`engine.d2l.ChunkToLora` in torch with the fp16-rounded
-weights the bundle stores (loaded back with engine.checkpoint.load_hypernet);
-ONNX Runtime runs the bundle through :class:`engine.onnx_hypernet.OnnxHypernet`.
+The reference is :class:`engine.nn.d2l.ChunkToLora` in torch with the fp16-rounded
+weights the bundle stores (loaded back with engine.train.checkpoint.load_hypernet);
+ONNX Runtime runs the bundle through :class:`engine.infer.onnx_hypernet.OnnxHypernet`.
 """
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 import torch
 
-from engine.lora import delta_weight
-from engine.onnx_hypernet import (CONFIG_FILE, GRAPH_FILE, INPUT_NAME, ONNX_SCHEMA_VERSION, OPSET, OUTPUT_NAMES,
-                                  WEIGHTS_FILE, HypernetError, OnnxHypernet, SessionConfig)
+from engine.core.lora import delta_weight
+from engine.infer.onnx_hypernet import (CONFIG_FILE, GRAPH_FILE, INPUT_NAME, ONNX_SCHEMA_VERSION, OPSET, OUTPUT_NAMES,
+                                        WEIGHTS_FILE, HypernetError, OnnxHypernet, SessionConfig)
 
 onnx = pytest.importorskip("onnx")
 
@@ -38,9 +38,9 @@ def ort_hypernet(bundle, tiny_spec) -> OnnxHypernet:
 @pytest.fixture(scope="module")
 def torch_reference(bundle, tiny_spec):
     """ChunkToLora in float32 with the hypernetwork weights as stored in the bundle (fp16-rounded)."""
-    from engine.checkpoint import load_hypernet
-    from engine.d2l import ChunkToLora
-    from engine.model import load_llama
+    from engine.nn.d2l import ChunkToLora
+    from engine.nn.model import load_llama
+    from engine.train.checkpoint import load_hypernet
 
     hypernet, _ = load_hypernet(bundle, tiny_spec.sha256)
     return ChunkToLora(load_llama(tiny_spec, dtype=torch.float32), hypernet.eval()).eval()
@@ -78,10 +78,10 @@ def test_copy_slots_export_and_match_torch(tiny_bundle, tiny_spec, tmp_path, wor
     looked-up table's tokens; with a gate, scaled by it) runs in ONNX Runtime as in torch."""
     from dataclasses import replace
 
-    from engine.checkpoint import load_hypernet
-    from engine.d2l import ChunkToLora
-    from engine.hypernet import Hypernet
-    from engine.model import load_llama
+    from engine.nn.d2l import ChunkToLora
+    from engine.nn.hypernet import Hypernet
+    from engine.nn.model import load_llama
+    from engine.train.checkpoint import load_hypernet
     from export.onnx_export import export_bundle
 
     _, plain = tiny_bundle
@@ -186,8 +186,8 @@ def test_adapter_concatenates_bias_and_chunks(n_chunks, ort_hypernet, bundle, ti
 
 def test_fresh_hypernet_gives_a_zero_delta(bundle, tiny_spec, tmp_path):
     """A fresh hypernetwork's weights, fed to the same weight-free graph (no second export), give delta 0."""
-    from engine.checkpoint import save_hypernet
-    from engine.hypernet import Hypernet, HypernetConfig
+    from engine.nn.hypernet import Hypernet, HypernetConfig
+    from engine.train.checkpoint import save_hypernet
 
     cfg = json.loads((bundle / CONFIG_FILE).read_text())
     torch.manual_seed(1)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine.lora import apply_lora, delta_weight, llama_cpp_alpha
+from engine.core.lora import apply_lora, delta_weight, llama_cpp_alpha
 from export.peft_adapter import CONFIG_NAME, KEY_A, KEY_B, WEIGHTS_NAME, write_peft_adapter
 
 peft = pytest.importorskip("peft")
@@ -72,7 +72,8 @@ def test_refuses_to_replace_a_foreign_folder(tmp_path, adapter, tiny_spec):
 
 def test_delta_matches_peft_get_delta_weight(adapter, tiny_spec):
     """Our delta_weight(A, B, scale) == PEFT's lora Linear delta with r=R, lora_alpha=scale*R."""
-    from peft.tuners.lora import Linear as LoraLinear, LoraConfig
+    from peft.tuners.lora import Linear as LoraLinear
+    from peft.tuners.lora import LoraConfig
 
     R = adapter.rank
     base = torch.nn.Linear(tiny_spec.d_ff, tiny_spec.d_model, bias=False)
@@ -87,7 +88,7 @@ def test_delta_matches_peft_get_delta_weight(adapter, tiny_spec):
 
 
 def test_peft_loaded_adapter_matches_apply_lora(folder, adapter, tiny_spec):
-    """PeftModel.from_pretrained on our folder: each down_proj's output delta == engine.lora.apply_lora."""
+    """PeftModel.from_pretrained on our folder: each down_proj's output delta == engine.core.lora.apply_lora."""
     model = peft.PeftModel.from_pretrained(tiny_hf_llama(tiny_spec), str(folder)).eval()
     x = torch.from_numpy(np.random.default_rng(5).normal(size=(1, 7, tiny_spec.d_ff)).astype(np.float32))
     for i in range(tiny_spec.n_layer):

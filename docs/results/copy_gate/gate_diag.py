@@ -2,13 +2,18 @@
 
 Usage (repository root): python docs/results/copy_gate/gate_diag.py HYPERNET_DIR OUT.json
 """
-import json, sys, torch
-from engine.base import load_base
-from engine.checkpoint import load_hypernet
+import json
+import sys
+
+import torch
+
+from engine.core.base import load_base
+from engine.core.prompts import PromptFormat, wrap_chunks
 from engine.data.needle import needle_set
-from engine.model import load_llama
-from engine.prompts import PromptFormat, wrap_chunks
-from engine.train import hf_tokenizer
+from engine.nn.model import load_llama
+from engine.train.checkpoint import load_hypernet
+from engine.train.loop import hf_tokenizer
+
 spec = load_base(None); tok = hf_tokenizer(spec); fmt = PromptFormat(spec.chat_template)
 hn, _ = load_hypernet(sys.argv[1], spec.sha256); hn = hn.float().eval()
 base = load_llama(spec)
@@ -37,6 +42,7 @@ with torch.no_grad():
 json.dump(report, open(sys.argv[2], "w"), indent=1)
 
 import matplotlib  # noqa: E402
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 

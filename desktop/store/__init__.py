@@ -1,0 +1,1 @@
+"""What Lorafy keeps on disk: the library of taught items (SQLite), passages, conversations and settings."""

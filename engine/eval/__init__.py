@@ -1,0 +1,1 @@
+"""Torch-free evaluation: question answering on documents and skills, with reports and plots."""

@@ -1,0 +1,181 @@
+"""Turn (document, questions) records into padded training tensors: encoder chunks, student and teacher rows."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Sequence
+
+import torch
+
+from engine.core.prompts import PromptFormat, Tokenize, split_ids, wrapper_ids
+from engine.data.records import Record
+from engine.data.skills import NOOP_KIND
+
+
+@dataclass(frozen=True)
+class BatchConfig:
+    """How records become a batch."""
+
+    chunk_tokens: int = 512  # longest chunk (content tokens)
+    min_chunk_tokens: int = 25
+    max_chunks: int = 8  # random 1..max_chunks chunks per document (D2L's curriculum)
+    needle_max_chunks: int | None = None  # needles may be cut finer, so sums of many chunks are trained (None: max_chunks)
+    questions_per_doc: int = 4
+    pad_id: int = 2
+    answer_suffix: str = "<|im_end|>"
+    answer_space: bool = False  # answers of copied kinds that start with a letter are targets after a space (below)
+
+    def __post_init__(self) -> None:
+        if not 0 < self.min_chunk_tokens <= self.chunk_tokens:
+            raise ValueError("need 0 < min_chunk_tokens <= chunk_tokens")
+        if self.max_chunks < 1 or self.questions_per_doc < 1 or (self.needle_max_chunks is not None and self.needle_max_chunks < 1):
+            raise ValueError("max_chunks, needle_max_chunks and questions_per_doc must be >= 1")
+
+
+@dataclass
+class Batch:
+    """Tensors of one step; P answer positions over Q question rows of N documents with C chunks."""
+
+    chunk_ids: torch.Tensor  # (C, Tc) long
+    chunk_mask: torch.Tensor  # (C, Tc) bool
+    n_chunks: list[int]  # chunks per document, len N
+    student_ids: torch.Tensor  # (Q, Ts) long: question prompt + answer
+    teacher_ids: torch.Tensor  # (Q, Tt) long: in-context prompt + answer
+    s_rows: torch.Tensor  # (P,) student row of each answer position
+    s_cols: torch.Tensor  # (P,) position predicting the answer token
+    t_rows: torch.Tensor
+    t_cols: torch.Tensor
+    targets: torch.Tensor  # (P,) answer token ids
+    q_of_pos: torch.Tensor  # (P,) question index
+    doc_of_q: torch.Tensor  # (Q,) document index
+    kl_mask: torch.Tensor  # (P,) bool: distil from the teacher at this position
+    ce_mask: torch.Tensor  # (P,) bool: cross-entropy on the target here (off for no-op skills: distil only)
+    copy_targets: torch.Tensor | None = None  # (C, Tc) bool: chunk tokens where an answer starts (answer_starts)
+
+    def to(self, device: torch.device | str, non_blocking: bool = False) -> "Batch":
+        return Batch(**{k: v.to(device, non_blocking=non_blocking) if isinstance(v, torch.Tensor) else v
+                        for k, v in self.__dict__.items()})
+
+
+def random_chunks(ids: list[int], cfg: BatchConfig, rng: random.Random, max_chunks: int | None = None) -> list[list[int]]:
+    """Split a document's content ids into a random number of chunks (each >= min_chunk_tokens, at most
+    ``max_chunks`` unless the length forces more; default ``cfg.max_chunks``)."""
+    n = len(ids)
+    need = -(-n // cfg.chunk_tokens)  # chunks forced by the length limit
+    most = max(need, min(max_chunks or cfg.max_chunks, n // cfg.min_chunk_tokens))
+    k = rng.randint(need, max(need, most))
+    if k <= 1:
+        return split_ids(ids, cfg.chunk_tokens, cfg.min_chunk_tokens)
+    for _ in range(20):
+        cuts = sorted(rng.sample(range(1, n), k - 1))
+        bounds = [0, *cuts, n]
+        sizes = [b - a for a, b in zip(bounds, bounds[1:])]
+        if min(sizes) >= cfg.min_chunk_tokens and max(sizes) <= cfg.chunk_tokens:
+            return [ids[a:b] for a, b in zip(bounds, bounds[1:])]
+    return split_ids(ids, -(-n // k), cfg.min_chunk_tokens)
+
+
+COPIED_KINDS = ("facts", "needle")  # records whose answers are spans of the document
+
+
+def answer_space(kind: str, target: str, on: bool) -> bool:
+    """Whether a target is trained as written after a space (" Zurab Pillai"): when ``on``
+    (``BatchConfig.answer_space``), for answers copied from the document that start with a letter. SmolLM2 splits a word differently at the start
+    of a text ("Z" "ur" "ab") than after a space (" Zur" "ab", as the document has it), so a bare name's tokens
+    are not the document's and cannot be copied; digits are split alike either way and stay bare. The teacher
+    (the document in the prompt) would start such an answer bare, so the spaced first token is not distilled.
+    Answers are scored by containment, so the leading space costs nothing."""
+    return on and kind in COPIED_KINDS and target[:1].isalpha()
+
+
+def answer_forms(answers: Sequence[str], tokenize: Tokenize) -> list[list[int]]:
+    """The token sequences an answer has inside a document: as written alone and after a space (a bare space
+    token in front, as digits get in SmolLM2, is dropped: the answer starts after it)."""
+    space = tokenize(" ")
+    forms: list[list[int]] = []
+    for text in answers:
+        spaced = tokenize(" " + text)
+        if space and spaced[:len(space)] == space:
+            spaced = spaced[len(space):]
+        for form in (tokenize(text), spaced):
+            if form and form not in forms:
+                forms.append(form)
+    return forms
+
+
+def answer_starts(ids: Sequence[int], forms: Sequence[Sequence[int]]) -> list[int]:
+    """Sorted positions in ``ids`` where one of ``forms`` occurs in full (its first token's position)."""
+    ids = list(ids)
+    out = {i for f in forms for i in range(len(ids) - len(f) + 1) if ids[i] == f[0] and ids[i:i + len(f)] == list(f)}
+    return sorted(out)
+
+
+def pad(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-pad rows -> (ids (R, T) long, mask (R, T) bool)."""
+    T = max(len(r) for r in rows)
+    ids = torch.full((len(rows), T), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), T), dtype=torch.bool)
+    for i, r in enumerate(rows):
+        ids[i, :len(r)] = torch.tensor(r, dtype=torch.long)
+        mask[i, :len(r)] = True
+    return ids, mask
+
+
+def build_batch(records: Sequence[Record], fmt: PromptFormat, tokenize: Tokenize, cfg: BatchConfig,
+                rng: random.Random | Sequence[random.Random], distil: bool = True, all_teacher_rows: bool = True) -> Batch:
+    """Tokenize, chunk and pad ``records``; sample up to ``questions_per_doc`` questions of each.
+
+    ``rng`` is one generator for the whole batch or one per record; with one per record a record's
+    chunks and questions do not depend on which other records share its batch (so a DDP rank's share of
+    a global batch is cut exactly as the whole batch is on one process).
+
+    ``all_teacher_rows=False`` (training) gives rows that are not distilled the student's prompt as
+    their teacher row: the teacher never reads them, and a long needle would otherwise pad every
+    teacher row of the batch to its length. Evaluation keeps them (the in-context baseline).
+    """
+    pre, suf = wrapper_ids(fmt, tokenize)
+    chunks, n_chunks, s_rows_ids, t_rows_ids, answers, doc_of_q, kl_q, ce_q = [], [], [], [], [], [], [], []
+    first_kl: list[bool] = []  # per question: distil its first answer token (not when the target was spaced)
+    starts: list[list[int]] = []  # per chunk row: where an answer of its document starts
+    rngs = list(rng) if isinstance(rng, Sequence) else [rng] * len(records)
+    if len(rngs) != len(records):
+        raise ValueError(f"{len(rngs)} generators for {len(records)} records")
+    for d, (rec, r) in enumerate(zip(records, rngs)):
+        pieces = random_chunks(tokenize(rec.document), cfg, r, cfg.needle_max_chunks if rec.kind == "needle" else None)
+        chunks += [pre + p + suf for p in pieces]
+        n_chunks.append(len(pieces))
+        forms = answer_forms([a for qa in rec.questions for a in qa.answers], tokenize) if rec.kind in COPIED_KINDS else []
+        starts += [[len(pre) + i for i in answer_starts(p, forms)] for p in pieces]
+        qs = list(rec.questions)
+        for qa in r.sample(qs, min(cfg.questions_per_doc, len(qs))):
+            s_rows_ids.append(tokenize(fmt.question(qa.question)))
+            # facts: KL from the base reading the document + CE; needles and skills: CE on the target only;
+            # no-op skills: KL from the plain base (question only: the answer the adapter should leave unchanged),
+            # their stand-in target is not trained
+            noop = rec.kind == NOOP_KIND
+            kl = distil and (noop or rec.kind == "facts")
+            plain = noop or not (kl or all_teacher_rows)
+            t_rows_ids.append(s_rows_ids[-1] if plain else tokenize(fmt.in_context(rec.document, qa.question)))
+            spaced = answer_space(rec.kind, qa.target, cfg.answer_space)
+            answers.append(tokenize((" " if spaced else "") + qa.target + cfg.answer_suffix))
+            first_kl.append(not spaced)
+            doc_of_q.append(d)
+            kl_q.append(kl)
+            ce_q.append(not (distil and noop))
+    s_full = [p + a for p, a in zip(s_rows_ids, answers)]
+    t_full = [p + a for p, a in zip(t_rows_ids, answers)]
+    s_rows, s_cols, t_rows, t_cols, targets, q_of_pos, kl, ce = [], [], [], [], [], [], [], []
+    for q, (sp, tp, ans) in enumerate(zip(s_rows_ids, t_rows_ids, answers)):
+        for j, tok in enumerate(ans):
+            s_rows.append(q); s_cols.append(len(sp) + j - 1)
+            t_rows.append(q); t_cols.append(len(tp) + j - 1)
+            targets.append(tok); q_of_pos.append(q); kl.append(kl_q[q] and (j > 0 or first_kl[q])); ce.append(ce_q[q])
+    chunk_ids, chunk_mask = pad(chunks, cfg.pad_id)
+    copy_targets = torch.zeros_like(chunk_mask)
+    for row, cols in enumerate(starts):
+        copy_targets[row, cols] = True
+    as_long = lambda xs: torch.tensor(xs, dtype=torch.long)  # noqa: E731
+    return Batch(chunk_ids, chunk_mask, n_chunks, pad(s_full, cfg.pad_id)[0], pad(t_full, cfg.pad_id)[0],
+                 as_long(s_rows), as_long(s_cols), as_long(t_rows), as_long(t_cols), as_long(targets),
+                 as_long(q_of_pos), as_long(doc_of_q), torch.tensor(kl, dtype=torch.bool),
+                 torch.tensor(ce, dtype=torch.bool), copy_targets)
