@@ -43,7 +43,8 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from engine.data.textclean import CODE, HEADING, PARA, Block, html_blocks, info_blocks, markup_blocks, roff_blocks
+from engine.data.textclean import (CODE, HEADING, PARA, Block, html_blocks, info_blocks, markup_blocks, roff_blocks,
+                                   roff_inline)
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ class CorpusConfig:
     max_non_ascii_frac: float = 0.05
     near_dup_threshold: float = 0.7  # estimated Jaccard of word 5-shingles above which a piece is a duplicate
     max_docs: int | None = None  # per family
+    max_docs_per_package: int = 60  # one package (a cloud SDK's thousands of pages, perl's modules) does not swamp a family
 
     def __post_init__(self) -> None:
         if not 0 < self.min_words <= self.target_words <= self.max_words:
@@ -149,6 +151,15 @@ def is_licence_text(text: str) -> bool:
     return bool(_LICENCE.search(text))
 
 
+def is_navigation(text: str) -> bool:
+    """Whether a short paragraph is a breadcrumb or menu ("Apache > HTTP Server > Documentation").
+
+    >>> is_navigation("Apache > HTTP Server > Documentation > Version 2.4"), is_navigation("a > b is true")
+    (True, False)
+    """
+    return len(text.split()) <= 16 and max(text.count(" > "), text.count(" | "), text.count(" \u00bb ")) >= 2
+
+
 def stopword_frac(text: str) -> float:
     ws = re.findall(r"[A-Za-z']+", text.lower())
     return sum(w in STOPWORDS for w in ws) / max(1, len(ws))
@@ -180,7 +191,7 @@ def clean_blocks(blocks: list[Block]) -> list[Block]:
             if not dropping:
                 out.append(b)
             continue
-        if dropping or not b.text.strip() or (b.kind == PARA and is_licence_text(b.text)):
+        if dropping or not b.text.strip() or (b.kind == PARA and (is_licence_text(b.text) or is_navigation(b.text))):
             continue
         out.append(b)
     while out and out[-1].kind == HEADING:
@@ -438,7 +449,7 @@ def extract(src: Source, text: str) -> tuple[str, list[Block], str]:
         if re.match(r"\s*\.so\s", text) and len(text) < 200:  # a redirect to another page
             return "", [], ""
         m = re.search(r"^\.(?:TH|Dt)\s+\"?([^\s\"]+)\"?\s+\"?([^\s\"]+)", text, re.M)
-        title = f"{m.group(1).lower()}({m.group(2)})" if m else Path(src.path).name.split(".")[0]
+        title = roff_inline(f"{m.group(1).lower()}({m.group(2)})" if m else Path(src.path).name.split(".")[0])
         return title, roff_blocks(text), ""
     if src.reader == "html":
         m = re.search(r"<title[^>]*>(.*?)</title>", text, re.S | re.I)
@@ -481,11 +492,15 @@ def build_docs(sources: list[Source], cfg: CorpusConfig, read: Callable[[Source]
     exact: set[str] = set()
     near = NearDup(cfg.near_dup_threshold)
     per_family: Counter = Counter()
+    per_package: Counter = Counter()
     seen_projects: set[tuple[str, str]] = set()
     docs: list[Doc] = []
     for src in progress(sorted(sources, key=lambda s: (FAMILIES.index(s.family) if s.family in FAMILIES else 99,
                                                        order_key(s)))):
         if cfg.max_docs is not None and per_family[src.family] >= cfg.max_docs:
+            continue
+        if per_package[(src.family, src.package)] >= cfg.max_docs_per_package:
+            drops["package-cap"] += 1
             continue
         if is_test_source(src.path, src.package):
             drops["test-family"] += 1
@@ -521,7 +536,8 @@ def build_docs(sources: list[Source], cfg: CorpusConfig, read: Callable[[Source]
             if why:
                 drops[why] += 1
                 continue
-            if kept >= cfg.max_pieces_per_source or (cfg.max_docs is not None and per_family[src.family] >= cfg.max_docs):
+            if (kept >= cfg.max_pieces_per_source or per_package[(src.family, src.package)] >= cfg.max_docs_per_package
+                    or (cfg.max_docs is not None and per_family[src.family] >= cfg.max_docs)):
                 drops["cap"] += 1
                 continue
             if i > 0 and title and not (piece[0].kind == HEADING and piece[0].text == title):
@@ -530,6 +546,7 @@ def build_docs(sources: list[Source], cfg: CorpusConfig, read: Callable[[Source]
             docs.append(Doc(src.family, title, body, src.path + (f"!{src.member}" if src.member else ""),
                             src.package, licence, len(body.split()), {"piece": i}))
             per_family[src.family] += 1
+            per_package[(src.family, src.package)] += 1
             kept += 1
     return docs
 

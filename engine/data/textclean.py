@@ -249,11 +249,18 @@ _UNDERLINE = re.compile(r"^\s*([=\-~^*+#`'\"_.:])\1{2,}\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 
 
+_HTML_TAGS = ("a|b|i|u|s|em|strong|code|span|div|p|br|img|sup|sub|kbd|tt|pre|details|summary|picture|source|"
+              "h[1-6]|table|thead|tbody|tr|td|th|ul|ol|li|dl|dt|dd|center|font|hr|blockquote|small|big|abbr|var|"
+              "samp|cite|del|ins|mark|figure|figcaption|section|nav|header|footer|video|iframe|svg|path|g")
+
+
 def markup_inline(text: str) -> str:
     """Strip Markdown/reST inline markup from a line, keeping the visible text.
 
     >>> markup_inline("See [the docs](https://x.org/d) and :func:`open` or **bold** `code`.")
     'See the docs (https://x.org/d) and open or bold code.'
+    >>> markup_inline("-- Ann Lee <ann@example.org>  Sat, 29 Apr 2006 <b>x</b>")
+    '-- Ann Lee <ann@example.org>  Sat, 29 Apr 2006 x'
     """
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)  # images
     text = re.sub(r"\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)", "", text)  # badge links
@@ -267,8 +274,9 @@ def markup_inline(text: str) -> str:
     text = re.sub(r"`([^`]+)`_{0,2}", r"\1", text)
     text = re.sub(r"(\*\*|__)(\S(?:.*?\S)?)\1", r"\2", text)
     text = re.sub(r"(?<![\w*])\*(\S(?:.*?\S)?)\*(?![\w*])", r"\1", text)
-    text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
-    text = re.sub(r"</?[a-zA-Z][^>]*>", "", text)  # inline HTML tags
+    text = re.sub(r"<!--.*?-->", "", text)
+    text = re.sub(r"<((?:https?|ftp)://[^>]+|[\w.+-]+@[\w.-]+)>", r"<\1>", text)  # autolinks and e-mail kept
+    text = re.sub(r"</?(?:" + _HTML_TAGS + r")\b[^>]*>", "", text, flags=re.I)  # inline HTML tags
     return html.unescape(text)
 
 
