@@ -79,7 +79,7 @@ SPAN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("date", re.compile(rf"\b(?:\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}} {_MONTH}\.? \d{{4}}|{_MONTH}\.? \d{{1,2}}, \d{{4}}|"
                         rf"{_MONTH} \d{{4}})\b")),
     ("version", re.compile(r"(?<![\w.-])v?\d+\.\d+(?:\.\d+)+(?:[a-z]\d*|-?(?:rc|beta|alpha)\d*)?(?![\w.-]*\w)|"
-                           r"(?<=[Vv]ersion )\d+\.\d+(?![\w.]*\d)")),
+                           r"(?<=[Vv]ersion |[Rr]elease )\d+\.\d+(?![\w.]*\d)")),
     ("path", re.compile(r"(?<![\w/.~-])(?:~|\$HOME)?/(?:[\w.+-]+/)*[\w.+*-]*\w(?![\w/])")),
     ("option", re.compile(r"(?<![\w-])--[A-Za-z][\w-]*\w(?:=[\w<>.-]+)?")),
     ("manref", re.compile(r"\b[a-z][\w.+-]*\w\([1-8][a-z]*\)")),

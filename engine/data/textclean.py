@@ -262,8 +262,9 @@ def markup_inline(text: str) -> str:
     >>> markup_inline("-- Ann Lee <ann@example.org>  Sat, 29 Apr 2006 <b>x</b>")
     '-- Ann Lee <ann@example.org>  Sat, 29 Apr 2006 x'
     """
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)  # images
     text = re.sub(r"\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)", "", text)  # badge links
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)  # images
+    text = re.sub(r"\[\s*\]\([^)]*\)", "", text)  # links left empty
     text = re.sub(r"\[([^\]]+)\]\((https?://[^)\s]+)[^)]*\)", r"\1 (\2)", text)  # links keep their URL
     text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # relative links: text only
     text = re.sub(r"\[([^\]]+)\]\[[^\]]*\]", r"\1", text)
@@ -275,6 +276,7 @@ def markup_inline(text: str) -> str:
     text = re.sub(r"(\*\*|__)(\S(?:.*?\S)?)\1", r"\2", text)
     text = re.sub(r"(?<![\w*])\*(\S(?:.*?\S)?)\*(?![\w*])", r"\1", text)
     text = re.sub(r"<!--.*?-->", "", text)
+    text = re.sub(r"(?:(?<=\s)|^)\|[\w .-]+\|_{0,2}(?=\s|$)", "", text)  # reST substitutions (badges)
     text = re.sub(r"<((?:https?|ftp)://[^>]+|[\w.+-]+@[\w.-]+)>", r"<\1>", text)  # autolinks and e-mail kept
     text = re.sub(r"</?(?:" + _HTML_TAGS + r")\b[^>]*>", "", text, flags=re.I)  # inline HTML tags
     return html.unescape(text)
