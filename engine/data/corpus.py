@@ -87,6 +87,7 @@ class CorpusConfig:
     max_non_ascii_frac: float = 0.05
     near_dup_threshold: float = 0.7  # estimated Jaccard of word 5-shingles above which a piece is a duplicate
     max_docs: int | None = None  # per family
+    max_source_chars: int = 400_000  # only the head of a huge file (a changelog of decades) is read
     max_docs_per_package: int = 60  # one package (a cloud SDK's thousands of pages, perl's modules) does not swamp a family
 
     def __post_init__(self) -> None:
@@ -166,8 +167,10 @@ def stopword_frac(text: str) -> float:
 
 
 def non_ascii_frac(text: str) -> float:
-    letters = [c for c in text if not c.isspace()]
-    return sum(ord(c) > 127 for c in letters) / max(1, len(letters))
+    return len(_NON_ASCII.findall(text)) / max(1, len(text) - len(_SPACE.findall(text)))
+
+
+_NON_ASCII, _SPACE = re.compile(r"[^\x00-\x7f]"), re.compile(r"\s")
 
 
 def code_frac(blocks: list[Block]) -> float:
@@ -514,6 +517,8 @@ def build_docs(sources: list[Source], cfg: CorpusConfig, read: Callable[[Source]
             log.debug("skip %s: %s", src.path, e)
             drops["unreadable"] += 1
             continue
+        if len(text) > cfg.max_source_chars:
+            text = text[:text.rfind("\n", 0, cfg.max_source_chars) + 1 or cfg.max_source_chars]
         title, blocks, own_licence = extract(src, text)
         if src.reader == "metadata":
             seen_projects.add((src.family, src.package))
@@ -530,6 +535,9 @@ def build_docs(sources: list[Source], cfg: CorpusConfig, read: Callable[[Source]
         pieces = cut_pieces(blocks, cfg)
         kept = 0
         for i, piece in enumerate(pieces):
+            if kept >= cfg.max_pieces_per_source:
+                drops["cap"] += len(pieces) - i
+                break
             why = piece_ok(piece, cfg)
             if not why and near.seen(render(piece)):
                 why = "near-dup"

@@ -87,7 +87,7 @@ SPAN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                               r"[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9])\b")),
     ("number", re.compile(rf"(?<![\w.,/-])\d{{1,3}}(?:,\d{{3}})+(?:\s?{_UNIT})?(?![\w.,]\d)|"
                           rf"(?<![\w.,/-])\d+(?:\.\d+)?\s?{_UNIT}\b|(?<![\w.,/:-])\d{{2,}}(?![\w.:/-]|,\d)")),
-    ("name", re.compile(r"\b[A-Z][a-z]+(?:[ -](?:[A-Z]\.|[A-Z][a-z]+|van|von|de|der|da|of|the|and|for)){0,3}"
+    ("name", re.compile(r"\b[A-Z][a-z]+(?:-[a-z]+)?(?:[ -](?:[A-Z]\.|[A-Z][a-z]+|van|von|de|der|da|of|the|and|for)){0,3}"
                         r"[ -](?:[A-Z]\.? )?[A-Z][a-z]+\b")),
 )
 _NAME_STOP = frozenset("""The This That These Those If In On For With When While Where What Which Who How Why A An
