@@ -88,7 +88,7 @@ class CorpusConfig:
     near_dup_threshold: float = 0.7  # estimated Jaccard of word 5-shingles above which a piece is a duplicate
     max_docs: int | None = None  # per family
     max_source_chars: int = 400_000  # only the head of a huge file (a changelog of decades) is read
-    max_docs_per_package: int = 60  # one package (a cloud SDK's thousands of pages, perl's modules) does not swamp a family
+    max_docs_per_package: int = 100  # one package (a cloud SDK's thousands of pages, perl's modules) does not swamp a family
 
     def __post_init__(self) -> None:
         if not 0 < self.min_words <= self.target_words <= self.max_words:
@@ -476,8 +476,19 @@ def debian_licence(package: str, doc_root: Path = Path("/usr/share/doc")) -> str
     m = re.search(r"^License:\s*(\S.*)$", text, re.M)
     if m:
         return m.group(1).strip()[:80]
+    for pattern, name in _LICENCE_NAMES:  # free-form copyright files: the first licence they name
+        if re.search(pattern, text, re.I):
+            return name
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     return first[:120]
+
+
+_LICENCE_NAMES = (
+    (r"GNU (Lesser|Library) General Public License", "LGPL"), (r"GNU General Public License", "GPL"),
+    (r"Artistic License", "Artistic"), (r"Apache License", "Apache"), (r"BSD", "BSD"),
+    (r"Permission is hereby granted, free of charge", "MIT/Expat"), (r"public domain", "public-domain"),
+    (r"Mozilla Public License", "MPL"),
+)
 
 
 # ---------------------------------------------------------------- build

@@ -87,13 +87,14 @@ SPAN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                               r"[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9])\b")),
     ("number", re.compile(rf"(?<![\w.,/-])\d{{1,3}}(?:,\d{{3}})+(?:\s?{_UNIT})?(?![\w.,]\d)|"
                           rf"(?<![\w.,/-])\d+(?:\.\d+)?\s?{_UNIT}\b|(?<![\w.,/:-])\d{{2,}}(?![\w.:/-]|,\d)")),
-    ("name", re.compile(r"\b[A-Z][a-z]+(?:-[a-z]+)?(?:[ -](?:[A-Z]\.|[A-Z][a-z]+|van|von|de|der|da|of|the|and|for)){0,3}"
+    ("name", re.compile(r"(?<![\w-])[A-Z][a-z]+(?:-[a-z]+)?(?:[ -](?:[A-Z]\.|[A-Z][a-z]+|van|von|de|der|da|of|the|and|for)){0,3}"
                         r"[ -](?:[A-Z]\.? )?[A-Z][a-z]+\b")),
 )
 _NAME_STOP = frozenset("""The This That These Those If In On For With When While Where What Which Who How Why A An
 Each Every Some Any All No Not Note See Use Using It Its As At By From To Of Or And But So Then Also Both Since
 Unless Until After Before Because Although However Otherwise Example Examples Default Options Option Usage
-Description Returns Return Set Sets Run Runs Please Thus Here There You Your We Our They""".split())
+Description Returns Return Set Sets Run Runs Please Thus Here There You Your We Our They Closes Fixes Fixed Thanks
+Added Removed Updated Changed New Bug Bugs Version Release Debian""".split())
 _MIN_LEN = {"number": 2, "name": 5, "identifier": 5, "option": 4, "path": 5, "manref": 5}
 
 
@@ -115,6 +116,8 @@ def find_spans(sentence: str) -> list[tuple[str, str, int]]:
                 b = a + len(span)
             if len(span) < _MIN_LEN.get(kind, 3) or any(a < y and x < b for x, y in taken):
                 continue
+            if kind == "version" and not sentence[:a].strip():
+                continue  # a section number ("5.8.5. /var/lib/color")
             if kind == "path" and (span.count("/") < 2 and not span.startswith(("/etc", "/usr", "/var", "/dev", "/tmp", "~"))):
                 continue
             taken.append((a, b))
@@ -132,6 +135,8 @@ def _trim_name(span: str, start: int, sentence: str = "") -> tuple[str, int]:
     if re.fullmatch(r"[\s*\-\u2022#\d:.()]*", sentence[:start]) and len(parts) < 4:
         start += len(parts[0]) + 1  # a capitalised first word of a sentence is no evidence of a name
         parts = parts[1:]
+    cut = next((i for i, p in enumerate(parts) if i and p in _NAME_STOP), len(parts))
+    parts = parts[:cut]  # "Ben Low Closes Debian" -> "Ben Low"
     while parts and parts[-1] in _DAYS_MONTHS:
         parts = parts[:-1]
     while parts and (parts[0] in _NAME_STOP or parts[0].lower() in ("of", "the", "and", "for")):
@@ -215,6 +220,7 @@ def cloze_candidates(sents: list[str], cfg: RealtextConfig) -> Iterator[Candidat
 
 
 _STOP = r" (?:if|when|unless|and|or|but|for|on|in|here|which|so|because|instead|otherwise)\b"
+_VAGUE = frozenset("given used set specified none when if no not is are was be it this that there".split())
 _PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("released", re.compile(r"^(?P<x>[A-Z][\w .+-]{1,40}?) (?:was|were|is) (?:first |originally |initially )?released "
                             r"(?:in|on) (?P<y>[^,;.()]{2,40})"), "When was {x} released?"),
@@ -225,13 +231,29 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
      "Where should bugs in {title} be reported?"),
     ("default", re.compile(r"(?:^|\. )(?P<x>(?:[Tt]he )?[\w.-]+(?: [\w.-]+){0,4}?) defaults? to (?P<y>[^,;.()]{1,40}?"
                            r"(?:\.\d+[^,;.()]*)?)(?=[,;.()]|$|" + _STOP + ")"), "What does {x} default to?"),
-    ("default_is", re.compile(r"[Tt]he default (?:value |setting )?(?:for |of )?(?P<x>[\w.-]+(?: [\w.-]+){0,3}? )?is "
+    ("default_is", re.compile(r"[Tt]he default (?:value |setting )?(?:for |of )?(?P<x>[\w.-]+(?: [\w.-]+)? )?is "
                               r"(?P<y>[^,;()]{1,40}?)(?=[,;()]|\.(?:\s|$)|$|" + _STOP + ")"), "What is the default{ofx}?"),
     ("requires", re.compile(r"^(?P<x>[A-Z][\w.+-]*(?: [\w.+-]+){0,3}?) requires (?P<y>[^,;.()]{2,60}?)(?=[,;.()]|$|" + _STOP + ")"),
      "What does {x} require?"),
     ("is_a", re.compile(r"^(?P<x>[A-Z][\w.+-]*(?: [A-Z\d][\w.+-]*){0,3}) is (?P<y>(?:a|an|the) [^,;.()]{3,80}?)"
                         r"(?=[,;.()]|$| that | which | for | used )"), "What is {x}?"),
 )
+
+
+def _author(y: str) -> str:
+    """The names of an author phrase, cut at the first word that is not part of a name.
+
+    >>> _author("Tomas Mraz based on pam_foo"), _author("Doug Rabson dfr@FreeBSD.org")
+    ('Tomas Mraz', 'Doug Rabson')
+    """
+    words = []
+    for w in y.split():
+        if not (re.fullmatch(r"[A-Z][\w'.-]*", w) or w in ("and", "van", "von", "de", "der", "da")) or "@" in w:
+            break
+        words.append(w)
+    while words and words[-1] in ("and", "van", "von", "de", "der", "da"):
+        words.pop()
+    return " ".join(words) if len(words) >= 2 else ""
 
 
 def pattern_candidates(sents: list[str], title: str) -> Iterator[Candidate]:
@@ -246,13 +268,25 @@ def pattern_candidates(sents: list[str], title: str) -> Iterator[Candidate]:
                     continue
                 if name == "default" and x.lower().startswith(("it ", "which", "this")):
                     continue
+                if name.startswith("default") and (y.lower() in _VAGUE or any(w in _VAGUE for w in x.lower().split())):
+                    continue
+                if (name == "default_is" or len(y.split()) > 4) and name.startswith("default") and not (
+                        find_spans(y) or re.search(r"[\d'\"/_=-]", y)):
+                    continue  # a default worth asking is a value: a number, a path, an option, a quoted word
+                if name == "is_a" and " " not in x and not re.search(r"[A-Z\d_.+-]", x[1:]):
+                    continue  # "Naming is a bit ...": one plain capitalised word is mostly a heading, not a name
+                if name == "written":
+                    y = _author(y)
+                    if not y:
+                        continue
                 ofx = f" {x.strip()}" if x else ""
                 ofx = f" for{ofx}" if ofx else ""
                 q = template.format(x=x[:1].lower() + x[1:] if x.startswith("The ") else x, title=subject, ofx=ofx)
                 if name == "default_is" and not x:
                     continue
                 yield Candidate("pattern", f"{name}:{x.lower() or subject}", QA(q, (y,), y))
-    yield from man_candidates(sents, subject)
+    if "(" in title:  # a man page
+        yield from man_candidates(sents, subject)
 
 
 def man_candidates(sents: list[str], subject: str) -> Iterator[Candidate]:
@@ -267,6 +301,12 @@ def man_candidates(sents: list[str], subject: str) -> Iterator[Candidate]:
                      r"(?=[.;]|$)", s)
         if m and len(m.group("d").split()) >= 3:
             desc = m.group("d")
+            first, _, rest = desc.partition(" ")
+            if rest[:1].isupper():  # "--delete-keys name Remove key ...": a lowercase argument name first
+                desc = rest
+            desc = desc.strip()
+            if re.search(r"[\[\]|<>{}]", desc):
+                continue
             yield Candidate("pattern", f"optdesc:{desc.lower()}",
                             QA(f"Which option of {subject} does this: {desc}?", (m.group("opt"),), m.group("opt")))
 
@@ -278,7 +318,7 @@ def recite_candidates(sents: list[str], cfg: RealtextConfig, document: str) -> I
     """"What does the document say about X?" for a sentence that is the only one naming X and holds another span."""
     for s in sents:
         n = len(s.split())
-        if not 8 <= n <= cfg.max_target_words:
+        if not 8 <= n <= cfg.max_target_words or symbol_frac(s) > 0.08:
             continue
         spans = [(k, sp) for k, sp, _ in find_spans(s) if k in _RECITE_KINDS]
         if len(spans) < 2:

@@ -277,6 +277,7 @@ def markup_inline(text: str) -> str:
     text = re.sub(r"(?<![\w*])\*(\S(?:.*?\S)?)\*(?![\w*])", r"\1", text)
     text = re.sub(r"<!--.*?-->", "", text)
     text = re.sub(r"(?:(?<=\s)|^)\|[\w .-]+\|_{0,2}(?=\s|$)", "", text)  # reST substitutions (badges)
+    text = re.sub(r"(?<=[A-Za-z0-9])_(?=[\s,.;:)]|$)", "", text)  # reST references: name_
     text = re.sub(r"<((?:https?|ftp)://[^>]+|[\w.+-]+@[\w.-]+)>", r"<\1>", text)  # autolinks and e-mail kept
     text = re.sub(r"</?(?:" + _HTML_TAGS + r")\b[^>]*>", "", text, flags=re.I)  # inline HTML tags
     return html.unescape(text)
