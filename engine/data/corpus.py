@@ -65,12 +65,15 @@ def split_of(family: str) -> str:
     return "val" if family == VAL_FAMILY else "train"
 
 
-_TEST_PATH = re.compile(r"/python3(\.\d+)?-doc/|/usr/share/doc/python3(\.\d+)?/html/|/usr/share/info/python3")
-_TEST_PACKAGE = re.compile(r"^python3(\.\d+)?-doc$")
+# python3-doc's manual, and what CPython's own packages ship beside it (its NEWS is the manual's changelog page,
+# python(1) its command-line page): all of it stays out of the train and val splits
+_TEST_PATH = re.compile(r"/python3(\.\d+)?-doc/|/usr/share/doc/python3(\.\d+)?/|/usr/share/info/python3|"
+                        r"/man\d/(python|pydoc|pygettext|pysetup|idle)3[^/]*$")
+_TEST_PACKAGE = re.compile(r"^(lib)?python3(\.\d+)?(-doc|-minimal|-dev|-stdlib|-examples|-venv)?$")
 
 
 def is_test_source(path: str, package: str) -> bool:
-    """Whether a file is part of the python3-doc manual (the held-out test family)."""
+    """Whether a file is part of the python3-doc manual (the held-out test family) or of CPython's packages."""
     return bool(_TEST_PATH.search(path) or _TEST_PACKAGE.match(package))
 
 

@@ -108,7 +108,9 @@ def test_split_by_family_never_leaks_the_test_family(tmp_path):
     assert {split_of(f) for f in corpus.FAMILIES} == {"train", "val"}
     assert is_test_source("/usr/share/doc/python3.11/html/tutorial/index.html", "python3.11-doc")
     assert is_test_source("/usr/share/info/python3.11.info.gz", "")
-    assert not is_test_source("/usr/share/doc/python3.11/README.venv", "python3.11")
+    assert is_test_source("/usr/share/doc/python3.11/NEWS.gz", "python3.11")  # the manual's changelog page
+    assert is_test_source("/usr/share/man/man1/python3.11.1.gz", "python3.11-minimal")
+    assert not is_test_source("/usr/share/doc/python3-pip/README.rst", "python3-pip")
     doc = tmp_path / "usr/share/doc"
     for rel in ("python3.11/html/tutorial/intro.html", "git-doc/user-manual.html"):
         (doc / rel).parent.mkdir(parents=True, exist_ok=True)
