@@ -90,6 +90,7 @@ class CorpusConfig:
     max_non_ascii_frac: float = 0.05
     near_dup_threshold: float = 0.7  # estimated Jaccard of word 5-shingles above which a piece is a duplicate
     max_docs: int | None = None  # per family
+    exclude_projects: tuple[str, ...] = ("lorafy",)  # Python projects left out (this project's own README)
     max_source_chars: int = 400_000  # only the head of a huge file (a changelog of decades) is read
     max_docs_per_package: int = 100  # one package (a cloud SDK's thousands of pages, perl's modules) does not swamp a family
 
@@ -521,6 +522,9 @@ def build_docs(sources: list[Source], cfg: CorpusConfig, read: Callable[[Source]
             continue
         if is_test_source(src.path, src.package):
             drops["test-family"] += 1
+            continue
+        if src.reader == "metadata" and src.package in cfg.exclude_projects:
+            drops["excluded-project"] += 1
             continue
         if src.reader == "metadata" and (src.family, src.package) in seen_projects:
             drops["same-project"] += 1  # one description per Python project (wheels of many versions)

@@ -222,10 +222,10 @@ def cloze_candidates(sents: list[str], cfg: RealtextConfig) -> Iterator[Candidat
 _STOP = r" (?:if|when|unless|and|or|but|for|on|in|here|which|so|because|instead|otherwise)\b"
 _VAGUE = frozenset("given used set specified none when if no not is are was be it this that there".split())
 _PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
-    ("released", re.compile(r"^(?P<x>[A-Z][\w .+-]{1,40}?) (?:was|were|is) (?:first |originally |initially )?released "
+    ("released", re.compile(r"^(?P<x>[A-Z][\w.+-]*(?: [A-Z\d][\w.+-]*){0,3}) (?:was|were|is) (?:first |originally |initially )?released "
                             r"(?:in|on) (?P<y>[^,;.()]{2,40})"), "When was {x} released?"),
     ("written", re.compile(r"\b(?:[Ww]ritten|[Cc]reated|[Dd]eveloped|[Oo]riginally written|[Mm]aintained) by "
-                           r"(?P<y>[A-Z][^,;()<]{3,60}?)(?=\s*(?:[.,;(<]|$| for | with | in | at | on ))"),
+                           r"(?P<y>[A-Z](?:[^,;()<.]|(?<=\b[A-Z])\.){3,60}?)(?=\s*(?:(?<!\b[A-Z])\.|[,;(<]|$| for | with | in | at | on ))"),
      "Who wrote {title}, according to the document?"),
     ("bugs", re.compile(r"\b[Rr]eport (?:any )?bugs (?:to|at|on|via) (?P<y>\S+@\S+|https?://\S+|<\S+>)"),
      "Where should bugs in {title} be reported?"),
@@ -261,7 +261,7 @@ def pattern_candidates(sents: list[str], title: str) -> Iterator[Candidate]:
     for s in sents:
         for name, pat, template in _PATTERNS:
             for m in pat.finditer(s):
-                y = m.group("y").strip().strip("<>").rstrip(".")
+                y = m.group("y").strip().rstrip(".,;").strip("<>")
                 x = (m.groupdict().get("x") or "").strip()
                 if not y or (x and (x in _NAME_STOP or x.lower() in ("it", "this", "that", "there", "which", "this option",
                                                                     "the default", "default", "this package"))):
