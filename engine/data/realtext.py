@@ -16,11 +16,11 @@ different values in the document, or its answer is in the question. Answers that
 the corpus (in more than ``max_df`` of the documents) or too short are not asked about. Every answer is
 checked to be a substring of the document, and every target contains its first answer.
 
-Examples (from the corpus built on 2026-12-07; see engine/data/README_realtext.md for more)::
+Examples from the corpus built on 2026-12-07 (engine/data/README_realtext.md has ten)::
 
-    Fill in the blank with the exact words from the document: "Written by ____ and David MacKenzie."
-      -> Richard M. Stallman
-    What does ssh_config default to for the option ConnectTimeout? ...
+    Which option of tail does this: with -f, terminate after process ID, PID dies?   -> --pid
+    Fill in the blank with the exact words from the document: "To choose a different locale for the
+    cluster, use the option ____."                                                   -> --locale
 
 Records are ``Record(kind="realtext")``; the output file is xz-compressed JSONL in the evaluation format.
 """
