@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     import llama_cpp
 
     from desktop.service import Lorafy, ServiceConfig
-    from engine.runtime import Runtime, RuntimeConfig
+    from engine.infer.runtime import Runtime, RuntimeConfig
 
     results: dict = {"machine": {"cpu": cpu_name(), "flags": cpu_flags(), "threads": args.threads,
                                  "gpu_offload": bool(llama_cpp.llama_supports_gpu_offload())}, "rows": {}}

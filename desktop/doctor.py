@@ -51,7 +51,7 @@ def llama_info() -> dict:
     """llama.cpp build: version, the CPU features it was compiled with, GPU offload, and Lorafy's load setting."""
     import llama_cpp
 
-    from engine.llama_load import USE_EXTRA_BUFTS
+    from engine.core.llama_load import USE_EXTRA_BUFTS
 
     system = llama_cpp.llama_print_system_info().decode(errors="replace").strip()
     return {"llama_cpp_python": llama_cpp.__version__, "system_info": system,
@@ -100,8 +100,8 @@ def self_check(make_service: Callable[[Path], object], cfg: DoctorConfig) -> dic
 def report(make_service: Callable[[Path], object], home: Path, base_path: Path | None, hypernet_dir: Path | None,
            cfg: DoctorConfig = DoctorConfig()) -> dict:
     """Everything ``lorafy doctor`` shows, as plain data. Problems become ``errors`` lines, never exceptions."""
-    from engine.base import load_base
-    from engine.onnx_hypernet import default_bundle, read_bundle_config
+    from engine.core.base import load_base
+    from engine.infer.onnx_hypernet import default_bundle, read_bundle_config
 
     out: dict = {"python": sys.version.split()[0], "platform": platform.platform(), "cpu": cpu_info(), "errors": []}
     try:
