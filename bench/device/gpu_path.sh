@@ -66,5 +66,6 @@ case $STEP in
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
     ls /usr/local/cuda/lib64 | grep -E '^libcublas\.so\.[0-9]+$|^libcudnn' || true
     python3 -c "import onnxruntime as o; print('onnxruntime', o.__version__, o.get_available_providers())"
-    python3 bench/gpu_path.py --threads 16 --json "$OUT/gpu_path_h100.json" ;;
+    python3 -m desktop.cli --base "$BASE" doctor --json > "$OUT/doctor_gpu.json"; python3 -m desktop.cli --base "$BASE" doctor | tail -4
+    python3 bench/gpu_path.py --threads 16 --json "$OUT/gpu_path_gpu.json" ;;
 esac
