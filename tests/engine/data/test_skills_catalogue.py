@@ -12,7 +12,7 @@ from engine.data import skills as sk
 from engine.data.eval_sets import SETS
 from engine.data.records import read_jsonl, write_jsonl
 
-BENCH = Path(__file__).resolve().parents[2] / "bench/data"
+BENCH = Path(__file__).resolve().parents[3] / "bench/data"
 
 
 def test_catalogue_size():
