@@ -92,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="accuracy of base / in-context / adapter on a JSONL data set")
     ev.add_argument("dataset", type=Path)
-    ev.add_argument("--modes", default="base,icl,lora", help="comma-separated: base, icl, lora, auto (memories "
+    ev.add_argument("--modes", default="base,icl,lora", help="comma-separated: base, icl, lora, passages (the best 2 "
+                    "passages of all taught in the prompt), passages_lora, passages_auto (those + the own / chosen adapters), auto (memories "
                     "chosen per question among all taught), all (all taught memories active)")
     ev.add_argument("--limit", type=int, default=None, help="only the first N records")
     ev.add_argument("--max-tokens", type=int, default=32)
@@ -124,6 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--selftest", action="store_true",
                      help="open the window (offscreen without a display), teach and ask once in a temporary home, exit 0 if it worked")
 
+    dr = sub.add_parser("doctor", help="what Lorafy runs on here (models, llama.cpp build, GPU, ONNX Runtime, disk) "
+                        "and a two-second teach + ask self-check")
+    dr.add_argument("--json", action="store_true", help="print the report as one JSON object (for bug reports)")
+    dr.add_argument("--no-self-check", action="store_true", help="only describe, do not teach and ask")
     tr = sub.add_parser("train", help="meta-train a hypernetwork (needs the [train] extra and ideally a GPU)")
     tr.add_argument("args", nargs=argparse.REMAINDER, help="arguments for python -m engine.train")
     x = sub.add_parser("export-hypernet", help="export a trained checkpoint to a runtime bundle (ONNX graph + fp16 weights)")
@@ -326,10 +331,10 @@ def cmd_eval(svc, args) -> dict:
         args.json_out.write_text(json.dumps(full, indent=1) + "\n")
     if args.plot:
         plot(summary, args.plot, f"{args.dataset.name}: {len(records)} docs, {len(rows) // len(modes)} questions")
-    print(f"{'mode':<6} {'accuracy':>9} {'n':>5} {'s/answer':>9}")
+    print(f"{'mode':<14} {'accuracy':>9} {'n':>5} {'s/answer':>9}")
     for mode, s in summary.items():
         kinds = "  ".join(f"{k} {v['accuracy']:.0%} of {v['n']}" for k, v in s["by_kind"].items())
-        print(f"{mode:<6} {s['accuracy']:>9.1%} {s['n']:>5} {s['mean_seconds']:>9.2f}   {kinds}")
+        print(f"{mode:<14} {s['accuracy']:>9.1%} {s['n']:>5} {s['mean_seconds']:>9.2f}   {kinds}")
     if choices:
         c = meta["auto_choice"]
         print(f"auto chose the question's own memory {c['right_memory_chosen']:.1%} of the time "
@@ -420,6 +425,16 @@ def cmd_app(args) -> int:
     return run(cfg)
 
 
+def cmd_doctor(args) -> int:
+    """``lorafy doctor``: the report on stdout (text or one JSON object); exit 1 if the self-check fails."""
+    from desktop.doctor import DoctorConfig, format_report, report
+
+    r = report(lambda home: make_service(args, home), args.home or default_home(), args.base, args.hypernet,
+               DoctorConfig(self_check=not args.no_self_check))
+    print(json.dumps(r) if args.json else format_report(r))
+    return 0 if r["ok"] else 1
+
+
 def cmd_export_hypernet(args) -> int:
     from engine.core.base import load_base
     from engine.train.checkpoint import load_hypernet
@@ -484,6 +499,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             cmd_demo(args)
             return 0
+        if args.command == "doctor":
+            return cmd_doctor(args)
         if args.command == "serve":
             return cmd_serve(args)
         with service(args) as svc:

@@ -254,6 +254,11 @@ class Lorafy:
         hits = self.passages.search(f"{question}\n{answer}", list(memories), limit=n) if memories else []
         return [source_row(h, memories[h.item_id]) for h in hits]
 
+    def passage_context(self, question: str, among: Sequence[str]) -> str | None:
+        """The best ``cfg.retrieval.n_context`` passages (BM25) of the ``among`` memories for ``question``, joined."""
+        hits = self.passages.search(question, list(among), limit=self.cfg.retrieval.n_context)
+        return "\n\n".join(h.text for h in hits) if hits else None
+
     @contextmanager
     def evaluating(self, max_tokens: int, choices: list | None = None) -> Iterator[tuple[Callable, Callable, Callable]]:
         """(teach, answer, fits_context) callables for engine.eval.evaluate.run_eval on the user's path.
@@ -270,12 +275,14 @@ class Lorafy:
             return taught[-1]
 
         def answer(mode: str, question: str, document: str | None, key: str | None) -> str:
-            if mode == "auto":
+            if mode in ("auto", "passages_auto"):
                 use = [i.id for i in self.choose(question, among=taught)]
-                if choices is not None:
+                if choices is not None and mode == "auto":
                     choices.append((key, use))
             else:
-                use = list(taught) if mode == "all" else [key] if key else []
+                use = list(taught) if mode == "all" else [key] if key and mode != "passages" else []
+            if mode.startswith("passages"):
+                document = self.passage_context(question, taught)
             return self.ask(question, use=use, context=document, max_tokens=max_tokens).text
 
         def fits(document: str, question: str) -> bool:

@@ -33,7 +33,7 @@ for r in rows:
         print("step", r["step"], "DDP parameter checksums per rank", r["ddp_param_checksums"])
     if "eval" in r:
         e = r["eval"]
-        print(r["step"], " ".join(f"{p}{k}={e.get(p + k + '_tok_acc', float('nan')):.3f}" for p in ("", "needle_", "skill_")
+        print(r["step"], " ".join(f"{p}{k}={e.get(p + k + '_tok_acc', float('nan')):.3f}" for p in ("", "needle_", "skill_", "realtext_")
                                   for k in ("adapter", "shuffled", "icl")))
 PY
 cp /root/run/metrics.jsonl "$OUT"/

@@ -324,8 +324,11 @@ class RetrievalConfig:
     min_score: float = 0.0
     min_ratio: float = 0.5
     n_sources: int = 3
+    n_context: int = 2  # passages put in the prompt by the passages* answer modes
 
     def __post_init__(self) -> None:
+        if self.n_context < 1:
+            raise ValueError(f"n_context must be >= 1, got {self.n_context}")
         if self.k < 1 or self.n_sources < 0 or not 0.0 <= self.min_ratio <= 1.0:
             raise ValueError(f"need k >= 1, n_sources >= 0 and 0 <= min_ratio <= 1, got k={self.k}, "
                              f"n_sources={self.n_sources}, min_ratio={self.min_ratio}")

@@ -299,6 +299,21 @@ class Controller(QObject):
 
         self._in_thread(lambda: self.queue.add_paths(paths), back, "lorafy-add-paths")
 
+    def diagnostics(self, on_text: Callable[[str], None]) -> None:
+        """`lorafy doctor`'s report (self-check in a temporary home, on a worker thread); ``on_text`` gets its text."""
+        from dataclasses import replace
+
+        from desktop.doctor import format_report, report
+        from desktop.service import Lorafy
+
+        cfg = self.owner.svc.cfg
+
+        def back(fut: Future) -> None:
+            on_text(format_report(fut.result()) if fut.exception() is None else f"diagnostics failed: {fut.exception()}")
+
+        self._in_thread(lambda: report(lambda home: Lorafy(replace(cfg, home=home)), self.home, cfg.base_path,
+                                       cfg.hypernet_dir), back, "lorafy-doctor")
+
     def _in_thread(self, fn: Callable, back: Callable[[Future], None], name: str) -> None:
         """Run ``fn()`` on a new worker thread; ``back(future)`` on the GUI thread."""
         fut: Future = Future()

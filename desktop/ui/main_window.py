@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
                                QMainWindow, QMessageBox, QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
@@ -104,6 +104,19 @@ class MainWindow(QMainWindow):
             if key is not None:
                 act.setShortcut(key)
             m.addAction(act)
+        diag = QAction("Diagnostics…", self)
+        diag.triggered.connect(self.show_diagnostics)
+        self.menuBar().addMenu("&Help").addAction(diag)
+
+    def show_diagnostics(self) -> None:
+        """Help -> Diagnostics: what `lorafy doctor` prints, in a copyable dialog (filled when the check ends)."""
+        box = QMessageBox(QMessageBox.Icon.Information, "Lorafy diagnostics", "Checking… (teach + ask in a temporary library)",
+                          QMessageBox.StandardButton.Close, self)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.setStyleSheet("QLabel { font-family: monospace; }")
+        self.diagnostics_box = box
+        self.c.diagnostics(box.setText)
+        box.show()
 
     def _connect(self) -> None:
         c = self.c

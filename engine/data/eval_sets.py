@@ -14,7 +14,7 @@ from engine.data.long_facts import long_facts_set
 from engine.data.narrative import narrative_set
 from engine.data.needle import needle_set
 from engine.data.records import write_jsonl
-from engine.data.skills import skills_eval_set
+from engine.data.skills import skills_eval_set, skills_family_eval_set
 
 SETS = {
     "facts_test_20.jsonl": lambda: facts_set(20, seed=7, split="test", cfg=FactsConfig(max_tokens=400)),
@@ -23,6 +23,8 @@ SETS = {
     "facts_test_50.jsonl": lambda: facts_set(50, seed=10, split="test", cfg=FactsConfig(max_tokens=400)),  # many docs: auto choice
     "skills_test.jsonl": lambda: skills_eval_set(seed=11, split="test"),
     "skills_test_small.jsonl": lambda: skills_eval_set(seed=15, split="test", n_desc_tasks=14, descs_per_task=1, n_inputs=3),
+    # held-out whole families of the widened skill catalogue (unseen kinds of instruction), 5 descriptions a task
+    "skills_test_families.jsonl": lambda: skills_family_eval_set(seed=19, split="test", descs_per_task=5, n_inputs=3),
     # needle in a haystack, 10 depths each (approx_tokens: ~4 characters a token)
     "needle_256_50.jsonl": lambda: needle_set(256, n_per_depth=5, seed=12, split="test"),
     "needle_1k_20.jsonl": lambda: needle_set(1024, n_per_depth=2, seed=13, split="test"),

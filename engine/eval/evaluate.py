@@ -21,7 +21,11 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 MODES = ("base", "icl", "lora")  # the default set
-TEACH_FIRST = ("auto", "all")  # opt-in modes that need every record taught before the first question
+# opt-in modes that need every record taught before the first question: auto (memories chosen per question),
+# all (every memory active), passages (the best passages of the library in the prompt, no adapter), and
+# passages_auto / passages_lora (those passages plus the chosen memories' / the record's own adapter)
+TEACH_FIRST = ("auto", "all", "passages", "passages_auto", "passages_lora")
+OWN_KEY = ("lora", "auto", "passages_lora")  # modes whose answer() gets the record's own adapter key
 
 Teach = Callable[[str, str], str]  # (record id, document) -> adapter key
 Answer = Callable[[str, str, str | None, str | None], str]  # (mode, question, document, adapter key) -> text
@@ -90,7 +94,7 @@ def run_eval(records: Sequence, modes: Sequence[str], teach: Teach, answer: Answ
                     text = "<too long>"
                 else:
                     text = answer(mode, qa.question, rec.document if mode == "icl" else None,
-                                  key if mode in ("lora", "auto") else None)
+                                  key if mode in OWN_KEY else None)
                 ok = text != "<too long>" and is_correct(text, qa.answers)
                 row = Row(rec.id, qa.question, mode, text, ok, time.perf_counter() - t0, answer_kind(qa.answers))
                 rows.append(row)

@@ -144,6 +144,12 @@ class Runtime:
     def n_ctx(self) -> int:
         return self.config.n_ctx
 
+    @property
+    def offloaded_layers(self) -> int:
+        """Layers llama.cpp was asked to offload to a GPU (0 on a CPU-only build or with n_gpu_layers=0)."""
+        self._require_open()
+        return self._llm.n_gpu_layers
+
     def load_adapter(self, path: str | os.PathLike, spec: BaseSpec | None = None) -> str:
         """Validate a GGUF adapter against this base, load it into llama.cpp, return its handle.
 

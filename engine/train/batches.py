@@ -24,8 +24,11 @@ class BatchConfig:
     pad_id: int = 2
     answer_suffix: str = "<|im_end|>"
     answer_space: bool = False  # answers of copied kinds that start with a letter are targets after a space (below)
+    student_context_frac: float = 0.0  # share of questions of copied kinds whose student row also reads the text
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.student_context_frac <= 1.0:
+            raise ValueError("student_context_frac must be in [0, 1]")
         if not 0 < self.min_chunk_tokens <= self.chunk_tokens:
             raise ValueError("need 0 < min_chunk_tokens <= chunk_tokens")
         if self.max_chunks < 1 or self.questions_per_doc < 1 or (self.needle_max_chunks is not None and self.needle_max_chunks < 1):
@@ -75,7 +78,33 @@ def random_chunks(ids: list[int], cfg: BatchConfig, rng: random.Random, max_chun
     return split_ids(ids, -(-n // k), cfg.min_chunk_tokens)
 
 
-COPIED_KINDS = ("facts", "needle")  # records whose answers are spans of the document
+COPIED_KINDS = ("facts", "needle", "realtext")  # records whose answers are spans of the document
+DISTILLED_KINDS = ("facts", "realtext")  # KL from the base reading the document (needles, skills: CE only)
+
+
+def context_for(document: str, answer: str, max_chars: int) -> str:
+    """The text a student row reads with ``BatchConfig.student_context_frac``: the whole document when it has at
+    most ``max_chars`` characters, else the paragraph holding the first occurrence of ``answer`` (the first one
+    when the answer is not written in the document) and its neighbours while they fit in ``max_chars``.
+
+    >>> context_for("Intro.\\n\\nThe port is 8080.\\n\\nOutro.", "8080", 20)
+    'The port is 8080.'
+    """
+    if len(document) <= max_chars:
+        return document
+    paras = [p for p in document.split("\n\n") if p.strip()]
+    at = next((i for i, p in enumerate(paras) if answer in p), 0)
+    lo, hi, size = at, at + 1, len(paras[at])
+    while True:  # grow the window by whole paragraphs, after the answer first, while it fits
+        grown = False
+        for j in (hi, lo - 1):
+            if 0 <= j < len(paras) and size + len(paras[j]) + 2 <= max_chars:
+                size += len(paras[j]) + 2
+                lo, hi = min(lo, j), max(hi, j + 1)
+                grown = True
+        if not grown:
+            break
+    return "\n\n".join(paras[lo:hi])
 
 
 def answer_space(kind: str, target: str, on: bool) -> bool:
@@ -148,14 +177,18 @@ def build_batch(records: Sequence[Record], fmt: PromptFormat, tokenize: Tokenize
         starts += [[len(pre) + i for i in answer_starts(p, forms)] for p in pieces]
         qs = list(rec.questions)
         for qa in r.sample(qs, min(cfg.questions_per_doc, len(qs))):
-            s_rows_ids.append(tokenize(fmt.question(qa.question)))
-            # facts: KL from the base reading the document + CE; needles and skills: CE on the target only;
-            # no-op skills: KL from the plain base (question only: the answer the adapter should leave unchanged),
-            # their stand-in target is not trained
+            # student_context_frac: the student also reads the text (its window holding the answer), and so does
+            # its teacher; a draw only when the option is on, so the random streams of older configs stay the same
+            seen = (cfg.student_context_frac > 0 and rec.kind in COPIED_KINDS and r.random() < cfg.student_context_frac)
+            text = context_for(rec.document, qa.answers[0], 4 * cfg.chunk_tokens) if seen else rec.document
+            s_rows_ids.append(tokenize(fmt.in_context(text, qa.question) if seen else fmt.question(qa.question)))
+            # facts and realtext: KL from the base reading the document + CE; needles and skills: CE on the target
+            # only; no-op skills: KL from the plain base (question only: the answer the adapter should leave
+            # unchanged), their stand-in target is not trained
             noop = rec.kind == NOOP_KIND
-            kl = distil and (noop or rec.kind == "facts")
-            plain = noop or not (kl or all_teacher_rows)
-            t_rows_ids.append(s_rows_ids[-1] if plain else tokenize(fmt.in_context(rec.document, qa.question)))
+            kl = distil and (noop or rec.kind in DISTILLED_KINDS)
+            plain = noop or seen or not (kl or all_teacher_rows)
+            t_rows_ids.append(s_rows_ids[-1] if plain else tokenize(fmt.in_context(text, qa.question)))
             spaced = answer_space(rec.kind, qa.target, cfg.answer_space)
             answers.append(tokenize((" " if spaced else "") + qa.target + cfg.answer_suffix))
             first_kl.append(not spaced)

@@ -18,6 +18,7 @@ import random
 import time
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
+from typing import Sequence
 
 import torch
 import torch.distributed as dist
@@ -27,6 +28,7 @@ from engine.core.prompts import PromptFormat, Tokenize, wrapper_ids
 from engine.data.facts import FactsConfig, make_document
 from engine.data.narrative import NarrativeConfig, make_narrative
 from engine.data.needle import NeedleConfig, make_needle
+from engine.data.realtext import read_records_xz
 from engine.data.records import Record
 from engine.data.skills import SkillsConfig, make_skill
 from engine.nn.d2l import chunk_adapters, document_lora, encode, make_lora
@@ -62,6 +64,9 @@ class TrainConfig:
     needle_name_frac: float = 0.0  # share of needles that hide a name instead of a number (engine.data.needle)
     skill_frac: float = 0.0  # share of skill records (an instruction as the document; T2L through the same hypernet)
     narrative_frac: float = 0.0  # share of the facts draws written as narrative prose (engine.data.narrative)
+    realtext_frac: float = 0.0  # share of real documents with pattern questions (engine.data.realtext)
+    realtext_path: str = ""  # xz JSONL of the training split's realtext records (needed when realtext_frac > 0)
+    realtext_val_path: str = ""  # xz JSONL of the validation split's realtext records (realtext_* eval metrics)
     ce_weight: float = 1.0
     kl_weight: float = 1.0
     kl_topk: int = 16
@@ -91,6 +96,10 @@ class TrainConfig:
             raise ValueError("needle_frac and skill_frac must be >= 0 and sum to at most 1")
         if not 0 <= self.narrative_frac <= 1:
             raise ValueError(f"narrative_frac must be in [0, 1], got {self.narrative_frac}")
+        if not (0 <= self.realtext_frac and self.needle_frac + self.skill_frac + self.realtext_frac <= 1):
+            raise ValueError("realtext_frac must be >= 0 and needle_frac + skill_frac + realtext_frac at most 1")
+        if self.realtext_frac > 0 and not self.realtext_path:
+            raise ValueError("realtext_frac > 0 needs realtext_path: build it with python -m engine.data.realtext make")
 
     @classmethod
     def from_json(cls, path: Path, **overrides) -> "TrainConfig":
@@ -110,8 +119,10 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
     return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
 
 
-def sample_records(cfg: TrainConfig, rng: random.Random, n: int, split: str, count_tokens) -> list[Record]:
-    """A mixture of fact documents, needle haystacks and skills from ``split``."""
+def sample_records(cfg: TrainConfig, rng: random.Random, n: int, split: str, count_tokens,
+                   realtext: Sequence[Record] = ()) -> list[Record]:
+    """A mixture of fact documents, needle haystacks, skills and (``realtext_frac``) real documents drawn from
+    ``realtext``, the pre-made records of ``split`` (:func:`load_realtext`)."""
     facts_cfg, skills_cfg = FactsConfig(**cfg.facts), SkillsConfig(**{"noop_frac": 0.0, **cfg.skills})
     out = []
     for _ in range(n):
@@ -123,6 +134,10 @@ def sample_records(cfg: TrainConfig, rng: random.Random, n: int, split: str, cou
             out.append(make_needle(ncfg, rng, count_tokens=count_tokens, split=split))
         elif u < cfg.needle_frac + cfg.skill_frac:
             out.append(make_skill(skills_cfg, rng, split))
+        elif cfg.realtext_frac > 0 and u < cfg.needle_frac + cfg.skill_frac + cfg.realtext_frac:  # at 0: old streams
+            if not realtext:
+                raise ValueError("realtext_frac > 0 but no realtext records were given (TrainConfig.realtext_path)")
+            out.append(realtext[rng.randrange(len(realtext))])
         elif cfg.narrative_frac > 0 and rng.random() < cfg.narrative_frac:  # no draw at 0: old streams stay
             out.append(make_narrative(NarrativeConfig(**cfg.narrative), rng, split, count_tokens=count_tokens))
         else:
@@ -199,7 +214,8 @@ def evaluate(base: Llama, hypernet: Hypernet, records: list[Record], fmt: Prompt
     ``shuffled`` asks each question with the adapter of *another* document: if it
     scores like ``adapter``, the adapters carry no document content (only format).
     """
-    natural = replace(bcfg, max_chunks=1, needle_max_chunks=None, questions_per_doc=8)  # the runtime's chunks, no random cuts
+    natural = replace(bcfg, max_chunks=1, needle_max_chunks=None, questions_per_doc=8,  # the runtime's chunks, no random cuts
+                      student_context_frac=0.0)  # the adapter alone answers
     batch = build_batch(records, fmt, tokenize, natural, random.Random(EVAL_BATCH_SEED)).to(device)
     lora, _, _ = make_lora(base, hypernet, batch.chunk_ids, batch.chunk_mask, batch.n_chunks)
     per_row = LoraBatch(lora.A[batch.doc_of_q], lora.B[batch.doc_of_q], lora.scale)
@@ -234,6 +250,7 @@ class StepBatches(torch.utils.data.Dataset):
             raise ValueError(f"batch_docs {cfg.batch_docs} (the global batch) is not divisible by {world} ranks")
         self.cfg, self.fmt, self.tokenize, self.bcfg = cfg, fmt, tokenize, bcfg
         self.start, self.rank, self.world = start, rank, world
+        self.realtext = load_realtext(cfg.realtext_path) if cfg.realtext_frac > 0 else []
 
     def __len__(self) -> int:
         return max(0, self.cfg.steps - self.start)
@@ -243,9 +260,25 @@ class StepBatches(torch.utils.data.Dataset):
         per = self.cfg.batch_docs // self.world
         rngs = [random.Random(f"{self.cfg.seed}:{step}:{j}") for j in range(self.rank * per, (self.rank + 1) * per)]
         count_tokens = lambda s: len(self.tokenize(s))  # noqa: E731
-        records = [sample_records(self.cfg, rng, 1, "train", count_tokens)[0] for rng in rngs]
+        records = [sample_records(self.cfg, rng, 1, "train", count_tokens, self.realtext)[0] for rng in rngs]
         return build_batch(records, self.fmt, self.tokenize, self.bcfg, rngs, distil=self.cfg.kl_weight > 0,
                            all_teacher_rows=False)
+
+
+def load_realtext(path: str) -> list[Record]:
+    """The realtext records of one split (an xz JSONL of engine.data.realtext), in file order."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"realtext records {path!r} not found: build them with "
+                                "python -m engine.data.corpus build and python -m engine.data.realtext make")
+    return read_records_xz(path)
+
+
+def val_realtext(cfg: TrainConfig) -> list[Record]:
+    """``cfg.eval_docs`` validation realtext records (a fixed sample), or none without ``realtext_val_path``."""
+    if not cfg.realtext_val_path:
+        return []
+    records = load_realtext(cfg.realtext_val_path)
+    return random.Random(96).sample(records, min(cfg.eval_docs, len(records)))
 
 
 def batch_loader(data: StepBatches, workers: int) -> torch.utils.data.DataLoader:
@@ -329,9 +362,13 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
     metrics = MetricsLog(out / "metrics.jsonl", rank == 0)
     count_tokens = lambda s: len(tokenize(s))  # noqa: E731
     # held-out facts always come from the default document shape, whatever curriculum ``cfg.facts`` sets
-    val = sample_records(replace(cfg, needle_frac=0.0, skill_frac=0.0, narrative_frac=0.0, facts={}), random.Random(cfg.val_seed), cfg.eval_docs, "val", count_tokens)
-    val_needle = sample_records(replace(cfg, needle_frac=1.0, skill_frac=0.0), random.Random(cfg.val_seed - 1), cfg.eval_docs, "val", count_tokens)
-    val_skill = (sample_records(replace(cfg, needle_frac=0.0, skill_frac=1.0, skills={**cfg.skills, "noop_frac": 0.0}),
+    solo = replace(cfg, realtext_frac=0.0)  # the held-out sets of one kind each
+    val = sample_records(replace(solo, needle_frac=0.0, skill_frac=0.0, narrative_frac=0.0, facts={}),
+                         random.Random(cfg.val_seed), cfg.eval_docs, "val", count_tokens)
+    val_needle = sample_records(replace(solo, needle_frac=1.0, skill_frac=0.0), random.Random(cfg.val_seed - 1),
+                                cfg.eval_docs, "val", count_tokens)
+    val_real = val_realtext(cfg)
+    val_skill = (sample_records(replace(solo, needle_frac=0.0, skill_frac=1.0, skills={**cfg.skills, "noop_frac": 0.0}),
                                 random.Random(cfg.val_seed - 2), cfg.eval_docs, "val", count_tokens)
                  if cfg.skill_frac > 0 else [])
     autocast = (torch.autocast(device_type="cuda", dtype=torch.bfloat16) if dtype == torch.bfloat16
@@ -375,6 +412,8 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
                 ev |= {f"needle_{k}": v for k, v in evaluate(base, hypernet, val_needle, fmt, tokenize, bcfg, device).items()}
                 if val_skill:
                     ev |= {f"skill_{k}": v for k, v in evaluate(base, hypernet, val_skill, fmt, tokenize, bcfg, device).items()}
+                if val_real:
+                    ev |= {f"realtext_{k}": v for k, v in evaluate(base, hypernet, val_real, fmt, tokenize, bcfg, device).items()}
             metrics.write({"step": step, "eval": ev})
             log.info("eval %s", ev)
             score = held_out_score(ev)

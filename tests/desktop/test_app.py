@@ -360,3 +360,11 @@ def test_selftest_exits_zero_without_torch(tiny_spec, tiny_bundle):
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "selftest ok" in proc.stdout
+
+
+def test_help_diagnostics_shows_the_doctor_report(qtbot, app):
+    app.window.show_diagnostics()
+    box = app.window.diagnostics_box
+    qtbot.waitUntil(lambda: "Lorafy works here" in box.text() or "PROBLEM" in box.text(), timeout=120_000)
+    assert "self-check     PASS" in box.text() and "llama.cpp" in box.text()
+    box.close()

@@ -177,3 +177,25 @@ def test_streamed_replies_drop_leading_whitespace_only():
     assert list(lstrip_pieces([" ", " Zur", "ab", " Pillai"])) == ["Zur", "ab", " Pillai"]
     assert list(lstrip_pieces(["\n", "", "It", " is", "  "])) == ["It", " is", "  "]
     assert list(lstrip_pieces([" ", "  "])) == []
+
+
+def test_passage_context_is_the_best_passage_of_the_given_memories(lib):
+    svc, items, _ = lib
+    ctx = svc.passage_context("Who is the champion of the chess club?", [i.id for i in items.values()])
+    assert ctx is not None and ctx.startswith(DOCS["chess"][:30])
+    assert svc.passage_context("Who is the champion of the chess club?", [items["river"].id]) != ctx
+    assert svc.passage_context("Quantum zebra xylophone?", [i.id for i in items.values()]) is None
+
+
+def test_eval_passage_modes(capsys, tmp_path, tiny_spec, tiny_bundle):
+    records = [{"id": name, "document": doc, "questions": [{"question": q, "answers": ["zzz-never"]}]}
+               for (name, doc), q in zip(DOCS.items(), ["What is the printer on floor 3 called?",
+                                                        "When does the river Aln flood?", "Who is the chess champion?"])]
+    dataset, report = tmp_path / "many.jsonl", tmp_path / "r.json"
+    dataset.write_text("".join(json.dumps(r) + "\n" for r in records))
+    rc, out, err = run_cli(capsys, tmp_path / "home", tiny_spec, tiny_bundle, "eval", str(dataset), "--modes",
+                           "passages,passages_lora,passages_auto", "--max-tokens", "1", "--json", str(report))
+    assert rc == 0, err
+    full = json.loads(report.read_text())
+    assert list(full["summary"]) == ["passages", "passages_lora", "passages_auto"]
+    assert all(s["n"] == 3 for s in full["summary"].values())

@@ -1,0 +1,82 @@
+"""Training on real text: realtext records in the mixture, the student reading the text, a tiny run's realtext eval."""
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from engine.train.batches import BatchConfig, build_batch, context_for
+from engine.data.realtext import RealtextConfig, make_records, write_records_xz
+from engine.core.prompts import PromptFormat
+from engine.train.loop import TrainConfig, sample_records, train
+
+from tests.realtext_fixture import fixture_docs
+
+CONFIG = Path(__file__).resolve().parents[3] / "engine/train/configs/d2l_tiny.json"
+
+
+@pytest.fixture(scope="module")
+def records():
+    return make_records(fixture_docs(), RealtextConfig(), seed=0, common=frozenset())
+
+
+@pytest.fixture(scope="module")
+def tokenize(tiny_spec):
+    from engine.core.llama_load import load_vocab
+
+    llm = load_vocab(tiny_spec.path)
+    return lambda text: llm.tokenize(text.encode(), add_bos=False, special=True)
+
+
+def test_sample_records_draws_realtext_only_when_asked(records):
+    count = lambda s: len(s) // 4  # noqa: E731
+    cfg = TrainConfig(out_dir="x", needle_frac=0.2, skill_frac=0.2, realtext_frac=0.4, realtext_path="r.jsonl.xz")
+    mixed = sample_records(cfg, random.Random(0), 40, "train", count, records)
+    kinds = [r.kind for r in mixed]
+    assert 8 <= kinds.count("realtext") <= 26 and "facts" in kinds and "needle" in kinds
+    assert all(r in records for r in mixed if r.kind == "realtext")
+    # realtext_frac 0 draws nothing more from the generator: the stream of older configs is unchanged
+    old = TrainConfig(out_dir="x", needle_frac=0.2, skill_frac=0.2)
+    a = sample_records(old, random.Random(3), 12, "train", count)
+    b = sample_records(replace(old, realtext_path="r.jsonl.xz"), random.Random(3), 12, "train", count, records)
+    assert a == b
+    with pytest.raises(ValueError, match="realtext"):
+        sample_records(cfg, random.Random(0), 40, "train", count, [])
+    with pytest.raises(ValueError, match="realtext_path"):
+        TrainConfig(out_dir="x", realtext_frac=0.3)
+    with pytest.raises(ValueError, match="at most 1"):
+        TrainConfig(out_dir="x", needle_frac=0.5, skill_frac=0.3, realtext_frac=0.3, realtext_path="r")
+
+
+def test_student_rows_read_the_text_with_student_context(records, tiny_spec, tokenize):
+    fmt = PromptFormat(tiny_spec.chat_template)
+    rec = records[0]
+    cfg = BatchConfig(chunk_tokens=128, min_chunk_tokens=16, questions_per_doc=3, max_chunks=2)
+    plain = build_batch([rec], fmt, tokenize, cfg, random.Random(0))
+    seen = build_batch([rec], fmt, tokenize, replace(cfg, student_context_frac=1.0), random.Random(0))
+    para = tokenize(rec.document.split("\n\n")[1])  # a paragraph of the document
+    has = lambda row: any(row[i:i + len(para)] == para for i in range(len(row) - len(para) + 1))  # noqa: E731
+    assert not any(has(r) for r in plain.student_ids.tolist())
+    assert seen.student_ids.shape[1] > plain.student_ids.shape[1]
+    texts = [context_for(rec.document, qa.answers[0], 4 * cfg.chunk_tokens) for qa in rec.questions]
+    assert all(qa.answers[0] in t for qa, t in zip(rec.questions, texts))
+    assert bool((seen.student_ids == seen.teacher_ids).all())  # the teacher reads what the student reads
+    assert seen.kl_mask.any() and seen.ce_mask.all()  # still distilled and trained on the gold target
+
+
+def test_tiny_run_trains_on_realtext_and_logs_its_eval(tmp_path, records, tiny_spec, tokenize):
+    write_records_xz(tmp_path / "train.jsonl.xz", records)
+    write_records_xz(tmp_path / "val.jsonl.xz", records[:2])
+    raw = json.loads(CONFIG.read_text())
+    cfg = TrainConfig.from_json(CONFIG, out_dir=str(tmp_path / "run"), base_path=str(tiny_spec.path), steps=3,
+                                eval_every=3, realtext_frac=0.5, realtext_path=str(tmp_path / "train.jsonl.xz"),
+                                realtext_val_path=str(tmp_path / "val.jsonl.xz"),
+                                batch={**raw["batch"], "student_context_frac": 0.5})
+    last = train(cfg, tokenize=tokenize)
+    assert last["step"] == 3 and last["loss"] > 0
+    rows = [json.loads(line) for line in (tmp_path / "run/metrics.jsonl").read_text().splitlines()]
+    ev = [r["eval"] for r in rows if "eval" in r][-1]
+    assert {"realtext_adapter_q_acc", "realtext_icl_q_acc", "realtext_adapter_ce", "needle_adapter_q_acc"} <= set(ev)
