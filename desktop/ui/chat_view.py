@@ -25,6 +25,8 @@ def meta_html(msg: Message) -> str:
     who = ", ".join(names) if names else "the base model (no memories or skills active)"
     parts = [f"<p style='color:#777; font-size:small'>answered with: {html.escape(who)}"
              f"{' — stopped' if msg.stopped else ''}</p>"]
+    if msg.dropped:
+        parts.append(f"<p style='color:#a60; font-size:small'>{dropped_note(msg.dropped)}</p>")
     if msg.sources:
         rows = []
         for s in msg.sources:
@@ -34,6 +36,16 @@ def meta_html(msg: Message) -> str:
             rows.append(f"<li><b>{where or src}</b> <span style='color:#777'>{src}</span><br><i>{snippet}</i></li>")
         parts.append(f"<p style='color:#555; font-size:small'>sources:</p><ul style='font-size:small'>{''.join(rows)}</ul>")
     return "".join(parts)
+
+
+def dropped_note(n: int) -> str:
+    """What the user sees when earlier turns no longer fit the model's context window.
+
+    >>> dropped_note(3)
+    'the 3 oldest messages of this chat no longer fit the model’s context window and were left out'
+    """
+    what = "oldest message" if n == 1 else f"{n} oldest messages"
+    return f"the {what} of this chat no longer fit the model’s context window and were left out"
 
 
 class ChatView(QTextBrowser):
