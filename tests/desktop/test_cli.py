@@ -211,3 +211,22 @@ def test_eval_skills_scores_modes_and_forgets_its_skills(common, capsys, tmp_pat
     assert all(m["n"] == 15 for m in report["summary"]["modes"].values())  # 3 records (two families) x 5 inputs
     assert (tmp_path / "s.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert Library(home).items() == []
+
+
+def test_chat_keeps_earlier_turns_and_auto_uses_them(taught, common, capsys, monkeypatch):
+    """Piped stdin: the second question's prompt holds the first exchange, and --auto chooses the bakery memory
+    for "When did it open?" (no word of it matches alone) because the turn before it names the bakery."""
+    from desktop.service import Lorafy
+
+    plans = []
+    real = Lorafy.chat_plan
+    monkeypatch.setattr(Lorafy, "chat_plan", lambda self, m, n: plans.append(real(self, m, n)) or plans[-1])
+    monkeypatch.setattr("sys.stdin", io.StringIO("Who owns Lindqvist Bakery?\nWhen did it open?\n"))
+    rc, out, err = lorafy(capsys, taught.home, common, "chat", "--auto", "--max-tokens", "6")
+    assert rc == 0 and len(plans) == 2
+    first, second = plans
+    assert first.dropped == second.dropped == 0 and len(second.messages) == 3
+    assert "Who owns Lindqvist Bakery?" in second.prompt and second.messages[1]["role"] == "assistant"
+    assert second.messages[1]["content"] in second.prompt and second.prompt.index("Bakery") < second.prompt.index("When")
+    assert err.count(f"(memories chosen: {NOTES_NAME})") == 2
+    assert out.count("sources:") == 2
