@@ -5,7 +5,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
                                QMainWindow, QMessageBox, QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
@@ -18,6 +18,33 @@ from desktop.ui.library_panel import LibraryPanel, Row
 log = logging.getLogger(__name__)
 EXPORT_WARNING = ("An adapter carries its document's content: anyone with the file can get the model to recall it. "
                   "Share it only where the document itself may go.")
+
+
+class QuestionBox(QPlainTextEdit):
+    """The question: Enter sends (``submitted``), Shift+Enter starts a new line."""
+
+    submitted = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setTabChangesFocus(True)
+        self.setMaximumHeight(80)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.submitted.emit()
+            return
+        if enter:  # Shift+Enter: a plain new line
+            self.insertPlainText("\n")
+            return
+        super().keyPressEvent(event)
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def setText(self, text: str) -> None:  # noqa: N802 (QLineEdit's name, kept for callers)
+        self.setPlainText(text)
 
 
 class MainWindow(QMainWindow):
@@ -61,6 +88,7 @@ class MainWindow(QMainWindow):
 
         self.conversations = QComboBox()
         self.new_chat = QPushButton("New chat")
+        self.new_chat.setToolTip("Start a clean conversation (Ctrl+N); earlier turns no longer go into the prompt")
         self.auto = QCheckBox("Auto")
         self.auto.setToolTip("Each question also uses the memories that match it best; checked items are always used")
         self.auto.setChecked(self.c.settings.auto)
@@ -69,8 +97,9 @@ class MainWindow(QMainWindow):
         top.addWidget(self.auto)
         top.addWidget(self.new_chat)
         self.chat = ChatView()
-        self.question = QLineEdit()
-        self.question.setPlaceholderText("Ask about what you taught…")
+        self.question = QuestionBox()
+        self.question.setPlaceholderText("Ask about what you taught… (Enter sends, Shift+Enter new line, Esc stops, "
+                                         "Ctrl+N new chat)")
         self.question.setAcceptDrops(False)
         self.send = QPushButton("Send")
         self.stop = QPushButton("Stop")
@@ -121,7 +150,9 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         c = self.c
         self.send.clicked.connect(self.ask)
-        self.question.returnPressed.connect(self.ask)
+        self.question.submitted.connect(self.ask)
+        for key, slot in ((QKeySequence.StandardKey.New, c.new_conversation), (Qt.Key.Key_Escape, c.stop)):
+            QShortcut(QKeySequence(key), self, activated=slot)
         self.stop.clicked.connect(c.stop)
         self.teach_button.clicked.connect(self._teach_skill)
         self.add_files_button.clicked.connect(self._pick_files)

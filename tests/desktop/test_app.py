@@ -368,3 +368,57 @@ def test_help_diagnostics_shows_the_doctor_report(qtbot, app):
     qtbot.waitUntil(lambda: "Lorafy works here" in box.text() or "PROBLEM" in box.text(), timeout=120_000)
     assert "self-check     PASS" in box.text() and "llama.cpp" in box.text()
     box.close()
+
+
+def ask_and_wait(qtbot, app, text: str) -> Message:
+    app.window.question.setText(text)
+    with qtbot.waitSignal(app.controller.answerFinished, timeout=WAIT_MS) as sig:
+        qtbot.keyClick(app.window.question, Qt.Key.Key_Return)  # Enter sends
+    return sig.args[0]
+
+
+def test_a_conversation_keeps_earlier_turns_until_a_new_chat(qtbot, app, monkeypatch):
+    plans = []
+    real = type(app.svc).chat_plan
+    monkeypatch.setattr(app.svc, "chat_plan", lambda m, n: plans.append(real(app.svc, m, n)) or plans[-1])
+    qtbot.keyClick(app.window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # Ctrl+N: a clean chat
+    assert app.controller.conv.messages == []
+    first = ask_and_wait(qtbot, app, "Who built the Harbour Bridge?")
+    second = ask_and_wait(qtbot, app, "When?")
+    assert [m["content"] for m in plans[-1].messages] == ["Who built the Harbour Bridge?", first.text, "When?"]
+    assert "Who built the Harbour Bridge?" in plans[-1].prompt and plans[-1].dropped == 0 and not second.dropped
+    qtbot.keyClick(app.window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    ask_and_wait(qtbot, app, "And its colour?")
+    assert [m["content"] for m in plans[-1].messages] == ["And its colour?"]
+
+
+def test_turns_that_no_longer_fit_are_dropped_and_the_window_says_so(qtbot, app, monkeypatch):
+    real = type(app.svc).chat_plan
+    tight = app.svc.runtime.n_ctx - 60  # leaves ~60 prompt tokens: only the newest turn fits
+    monkeypatch.setattr(app.svc, "chat_plan", lambda m, n: real(app.svc, m, tight))
+    app.controller.new_conversation()
+    ask_and_wait(qtbot, app, "Tell me about the harbour " + "and the old bridge " * 5)
+    msg = ask_and_wait(qtbot, app, "When?")
+    assert msg.dropped == 2
+    assert "no longer fit the model’s context window" in app.window.chat.toPlainText()
+
+
+def test_shift_enter_adds_a_line_and_escape_stops(qtbot, app):
+    box = app.window.question
+    box.setText("first line")
+    box.moveCursor(box.textCursor().MoveOperation.End)
+    qtbot.keyClick(box, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClicks(box, "second")
+    assert box.text() == "first line\nsecond" and not app.controller.answering
+    app.controller.max_tokens = 1000
+    gate = threading.Event()
+    app.owner.submit(lambda svc: gate.wait(30))  # hold the owner so Esc lands before the first piece
+    box.setText("Tell me a long story.")
+    app.window.ask()
+    assert app.controller.answering
+    qtbot.keyClick(app.window, Qt.Key.Key_Escape)
+    gate.set()
+    with qtbot.waitSignal(app.controller.answerFinished, timeout=WAIT_MS) as sig:
+        pass
+    assert sig.args[0].stopped
+    app.controller.max_tokens = 8
