@@ -1,17 +1,21 @@
 """The main window: library panel and teach box on the left, conversation and question box on the right, drops teach."""
 from __future__ import annotations
 
+import html
+import json
 import logging
+from importlib.resources import files
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import (QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence,
+                           QShortcut)
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
                                QMainWindow, QMessageBox, QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from desktop.ingest.teach_queue import TeachEvent
 from desktop.store.conversations import Conversation, Message
-from desktop.ui.chat_view import ChatView
+from desktop.ui.chat_view import ChatView, marked
 from desktop.ui.controller import Controller
 from desktop.ui.library_panel import LibraryPanel, Row
 
@@ -161,6 +165,8 @@ class MainWindow(QMainWindow):
         self.conversations.activated.connect(lambda i: c.open_conversation(self.conversations.itemData(i)))
         self.library.activeChanged.connect(c.set_active)
         self.library.actionRequested.connect(self._item_action)
+        self.chat.sourceClicked.connect(self.show_source)
+        self.chat.sampleRequested.connect(self.teach_sample)
         c.rowsChanged.connect(self._rows)
         c.textReady.connect(self.chat.append_text)
         c.answerStarted.connect(self._answer_started)
@@ -210,6 +216,30 @@ class MainWindow(QMainWindow):
             self.conversations.addItem(cv.title, cv.id)
         self.conversations.setCurrentIndex(self.conversations.findData(self.c.conv.id))
         self.conversations.blockSignals(False)
+
+    def show_source(self, source: dict, question: str) -> None:
+        """A clicked source: its passage with the question's words in bold, and a button that opens the file."""
+        where = " · ".join(str(source.get(k)) for k in ("name", "section") if source.get(k))
+        box = QMessageBox(QMessageBox.Icon.NoIcon, f"Source: {where}", "", QMessageBox.StandardButton.Close, self)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(f"<p>{marked(str(source.get('snippet', '')), question)}</p>"
+                    f"<p style='color:#888'>{html.escape(str(source.get('source', '')))}</p>")
+        path = Path(str(source.get("source", "")))
+        if path.is_file():
+            open_button = box.addButton("Open file", QMessageBox.ButtonRole.ActionRole)
+            open_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))))
+        self.source_box = box
+        box.show()
+
+    def teach_sample(self) -> None:
+        """The empty state's sample: a short text about an observatory, written into the library folder and taught."""
+        rec = json.loads(Path(str(files("engine").joinpath("samples/demo.jsonl"))).read_text().splitlines()[0])
+        folder = self.c.home / "samples"
+        folder.mkdir(parents=True, exist_ok=True)
+        doc = folder / "observatory notes.txt"
+        doc.write_text(rec["document"], encoding="utf-8")
+        self.c.teach_paths([doc])
+        self.question.setText(rec["questions"][0]["question"])
 
     # -- library and teaching ---------------------------------------------------------------
     def _rows(self, rows: list[Row]) -> None:

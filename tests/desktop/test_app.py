@@ -422,3 +422,51 @@ def test_shift_enter_adds_a_line_and_escape_stops(qtbot, app):
         pass
     assert sig.args[0].stopped
     app.controller.max_tokens = 8
+
+
+def test_copy_link_copies_the_answer_and_a_source_shows_its_passage(qtbot, app):
+    from PySide6.QtGui import QGuiApplication
+
+    view = app.window.chat
+    view.show_conversation(None)
+    view.add_message(Message("user", "Who owns the bakery?"))
+    view.add_message(Message("assistant", "Petra **Lindqvist** owns it.", adapters=["bakery"], sources=[
+        {"name": "bakery", "source": "/nonexistent/bakery.txt", "section": "", "snippet": "Petra owns the bakery."}]))
+    assert "Copy answer" in view.toPlainText()
+    view.anchorClicked.emit(QUrl("copy:1"))
+    assert QGuiApplication.clipboard().text() == "Petra **Lindqvist** owns it."
+    with qtbot.waitSignal(view.sourceClicked) as sig:
+        view.anchorClicked.emit(QUrl("source:1:0"))
+    assert sig.args[0]["snippet"] == "Petra owns the bakery." and sig.args[1] == "Who owns the bakery?"
+    shown = app.window.source_box.text()  # the question's words marked in the passage
+    assert "Petra <b>owns</b> <b>the</b> <b>bakery</b>." in shown and "/nonexistent/bakery.txt" in shown
+
+
+def test_empty_state_offers_a_sample_that_gets_taught(qtbot, app):
+    view = app.window.chat
+    view.show_conversation(None, empty_hint=True)
+    assert "Try a sample document" in view.toPlainText()
+    taught = []
+    app.controller.teach_paths = taught.extend  # the queue itself is tested above; here: what the link hands it
+    try:
+        view.anchorClicked.emit(QUrl("sample:"))
+    finally:
+        del app.controller.teach_paths
+    assert [p.name for p in taught] == ["observatory notes.txt"] and "Kestrel Ridge" in taught[0].read_text()
+    assert app.window.question.text() == "Who founded the Kestrel Ridge Observatory?"
+
+
+def test_bubbles_follow_a_dark_palette(qtbot):
+    from PySide6.QtGui import QColor, QPalette
+
+    from desktop.ui.chat_view import bubble_colour
+
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.add_message(Message("user", "hello"))
+    assert bubble_colour(False) in view.toHtml().lower()
+    dark = QPalette(view.palette())
+    dark.setColor(QPalette.ColorRole.Base, QColor("#1e1e1e"))
+    dark.setColor(QPalette.ColorRole.Text, QColor("#e0e0e0"))
+    view.setPalette(dark)
+    assert bubble_colour(True) in view.toHtml().lower() and "hello" in view.toPlainText()
