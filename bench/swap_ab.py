@@ -4,7 +4,8 @@ Usage: python bench/swap_ab.py [--threads 2] [--repeats 30] [--json OUT]. Two se
 are written to a temporary folder; each repeat switches to the other adapter on two runtimes in turn
 (park_sets=8, and park_sets=0: every switch starts from an empty cache, as before 2026-12-07), once with the
 same question (as the `lorafy bench` swap row) and once with a new question each time (only the chat
-template's opening is shared). Prints medians and minima (minima resist other load on a shared machine).
+template's opening is shared). Prints wall-clock medians and minima and the median CPU time of the process (which other load on a shared
+machine inflates less).
 """
 from __future__ import annotations
 
@@ -34,12 +35,13 @@ def adapter(spec, seed: int, rank: int = 8) -> LoraAdapter:
     return LoraAdapter(A=a, B=b, scale=1.0, meta={})
 
 
-def switch_first(rt: Runtime, handle: str, prompt: str) -> float:
-    t0 = time.perf_counter()
+def switch_first(rt: Runtime, handle: str, prompt: str) -> tuple[float, float]:
+    """(wall seconds, this process's CPU seconds) of switching to ``handle`` and producing the first token."""
+    t0, c0 = time.perf_counter(), time.process_time()
     rt.set_active([(handle, 1.0)])
     for _ in rt.generate(prompt, max_tokens=1, stop_on_eos=False):
         pass
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 def main() -> None:
@@ -55,17 +57,17 @@ def main() -> None:
         runtimes = {name: Runtime(RuntimeConfig(spec.path, n_ctx=4096, n_threads=args.threads, n_gpu_layers=0,
                                                 park_sets=park), spec) for name, park in (("parked", 8), ("empty", 0))}
         handles = {name: [rt.load_adapter(p) for p in paths] for name, rt in runtimes.items()}
-        times: dict[str, list[float]] = {f"{n}/{q}": [] for n in runtimes for q in ("same", "new")}
-        for i in range(args.repeats):
-            for name, rt in runtimes.items():
-                h = handles[name]
-                times[f"{name}/same"].append(switch_first(rt, h[i % 2], fmt.question(QUESTIONS[0])))
-                times[f"{name}/new"].append(switch_first(rt, h[(i + 1) % 2], fmt.question(QUESTIONS[i % len(QUESTIONS)]
-                                                                                           + f" ({i})")))
+        times: dict[str, list[tuple[float, float]]] = {f"{n}/{q}": [] for n in runtimes for q in ("same", "new")}
+        for kind in ("same", "new"):  # every call switches to the other adapter
+            for i in range(args.repeats):
+                question = QUESTIONS[0] if kind == "same" else f"{QUESTIONS[i % len(QUESTIONS)]} ({i})"
+                for name, rt in runtimes.items():
+                    times[f"{name}/{kind}"].append(switch_first(rt, handles[name][i % 2], fmt.question(question)))
         for rt in runtimes.values():
             rt.close()
-    out = {k: {"median_ms": round(1e3 * statistics.median(v), 2), "min_ms": round(1e3 * min(v), 2), "n": len(v)}
-           for k, v in times.items()}
+    ms = lambda xs: round(1e3 * xs, 2)  # noqa: E731
+    out = {k: {"median_ms": ms(statistics.median(w for w, _ in v)), "min_ms": ms(min(w for w, _ in v)),
+               "cpu_median_ms": ms(statistics.median(c for _, c in v)), "n": len(v)} for k, v in times.items()}
 
     print(json.dumps({"threads": args.threads, **out}, indent=1))
     if args.json:

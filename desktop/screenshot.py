@@ -20,6 +20,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from desktop.app import App, AppConfig, qt_arguments
+from desktop.ui.main_window import SAMPLE_QUESTION
 from desktop.ui.selftest import wait_until
 
 TIMEOUT_S = 300.0
@@ -39,7 +40,7 @@ def populate(app: App, tmp: Path) -> None:
     app.window.library.set_checked(memory.id, True)
     answers: list = []
     app.controller.answerFinished.connect(answers.append)
-    app.window.question.setText(rec["questions"][0]["question"])
+    app.window.question.setText(rec["questions"][SAMPLE_QUESTION]["question"])
     app.window.ask()
     if not wait_until(lambda: bool(answers), TIMEOUT_S):
         raise RuntimeError("no answer")

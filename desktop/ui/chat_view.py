@@ -18,7 +18,7 @@ EMPTY_STATE = ("<div style='margin-top:60px' align='center'>"
                "<p>Documents (text, Markdown, PDF, Word, …) and folders become <b>memories</b>; an instruction pasted on the left becomes a "
                "<b>skill</b>.<br>Check items in the library to use them in the next answer, or leave <i>Auto</i> on.</p>"
                "<p><a href='sample:'>Try a sample document</a> (notes about an observatory), then ask "
-               "<i>Who founded the Kestrel Ridge Observatory?</i></p></div>")
+               "<i>In which month is the Kestrel Ridge Observatory closed?</i></p></div>")
 BOTTOM_SLACK = 4  # pixels from the end that still count as "at the bottom"
 
 

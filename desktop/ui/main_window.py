@@ -20,6 +20,7 @@ from desktop.ui.controller import Controller
 from desktop.ui.library_panel import LibraryPanel, Row
 
 log = logging.getLogger(__name__)
+SAMPLE_QUESTION = 2  # of the sample's questions, one the embedded base answers right from the memory (v13)
 EXPORT_WARNING = ("An adapter carries its document's content: anyone with the file can get the model to recall it. "
                   "Share it only where the document itself may go.")
 
@@ -239,7 +240,7 @@ class MainWindow(QMainWindow):
         doc = folder / "observatory notes.txt"
         doc.write_text(rec["document"], encoding="utf-8")
         self.c.teach_paths([doc])
-        self.question.setText(rec["questions"][0]["question"])
+        self.question.setText(rec["questions"][SAMPLE_QUESTION]["question"])
 
     # -- library and teaching ---------------------------------------------------------------
     def _rows(self, rows: list[Row]) -> None:

@@ -453,7 +453,7 @@ def test_empty_state_offers_a_sample_that_gets_taught(qtbot, app):
     finally:
         del app.controller.teach_paths
     assert [p.name for p in taught] == ["observatory notes.txt"] and "Kestrel Ridge" in taught[0].read_text()
-    assert app.window.question.text() == "Who founded the Kestrel Ridge Observatory?"
+    assert app.window.question.text() == "In which month is the Kestrel Ridge Observatory closed?"
 
 
 def test_bubbles_follow_a_dark_palette(qtbot):
