@@ -233,7 +233,10 @@ def make_plan(svc: "Lorafy", body: dict, chat: bool, default_max_tokens: int) ->
     if body.get("n", 1) != 1:
         raise ServerError(400, "only n=1 is supported")
     if chat:
-        chat_plan = svc.chat_plan(chat_messages(body.get("messages")), max_tokens_of(body, default_max_tokens))
+        try:
+            chat_plan = svc.chat_plan(chat_messages(body.get("messages")), max_tokens_of(body, default_max_tokens))
+        except ValueError as e:
+            raise ServerError(400, str(e)) from e
         prompt, question = chat_plan.prompt, chat_plan.query  # the turns before the question help choose memories
     else:
         prompt = body.get("prompt")
