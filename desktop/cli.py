@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("chat", help="interactive chat in the terminal, streamed")
     c.add_argument("--use", nargs="*", default=[], metavar="ID_OR_NAME")
     c.add_argument("--max-tokens", type=int, default=256)
+    c.add_argument("--auto", action="store_true",
+                   help="also activate the memories that best match each question and the turns before it")
 
     w = sub.add_parser("watch", help="keep folders taught: new and changed files become memories, deleted ones are forgotten")
     w.add_argument("dirs", nargs="+", type=Path, metavar="DIR")
@@ -269,8 +271,10 @@ def print_sources(sources: list[dict]) -> None:
 
 
 def cmd_chat(svc, args) -> dict:
+    """A conversation in the terminal (stdin may be piped): earlier turns stay in the prompt, oldest dropped first."""
     history: list[dict] = []
-    print("lorafy chat — empty line or Ctrl-D to quit" + (f" (active: {', '.join(args.use)})" if args.use else ""))
+    print("lorafy chat — empty line or Ctrl-D to quit" + (f" (active: {', '.join(args.use)})" if args.use else "")
+          + (" (memories chosen per question)" if args.auto else ""))
     while True:
         try:
             line = input("you> ").strip()
@@ -279,13 +283,22 @@ def cmd_chat(svc, args) -> dict:
         if not line:
             break
         history.append({"role": "user", "content": line})
+        plan = svc.chat_plan(history, args.max_tokens)
+        if plan.dropped:
+            print(f"({plan.dropped} oldest message(s) left out: the chat no longer fits the context window)",
+                  file=sys.stderr)
+        use = svc.with_auto(plan.query, args.use) if args.auto else args.use
+        if args.auto:
+            print(f"(memories chosen: {', '.join(svc.library.resolve(k).name for k in use) or 'none'})", file=sys.stderr)
         print("lorafy> ", end="", flush=True)
         reply = []
-        for piece in svc.generate(svc.chat_prompt(history), use=args.use, max_tokens=args.max_tokens):
+        for piece in svc.generate(plan.prompt, use, max_tokens=args.max_tokens):
             reply.append(piece)
             print(piece, end="", flush=True)
         print()
-        history.append({"role": "assistant", "content": "".join(reply).strip()})
+        text = "".join(reply).strip()
+        print_sources(svc.sources(plan.query, text, use))
+        history.append({"role": "assistant", "content": text})
     return {}
 
 

@@ -1,8 +1,12 @@
-"""``python -m desktop.screenshot OUT.png``: render the main window offscreen with a populated library and a conversation.
+"""``python -m desktop.screenshot OUT.png [--empty E.png] [--dark D.png]``: pictures of the main window with a populated library and a conversation.
 
 Uses the embedded base in a temporary home (the user's library is never
-touched): teaches the sample document as a memory and one skill, asks a
-question with the memory checked, then saves ``QWidget.grab()``.
+touched): optionally saves the empty state first, teaches the sample document
+as a memory and one skill, asks a question with the memory checked, then saves
+the window; ``--dark`` saves it again under a dark palette. Offscreen
+(``QWidget.grab()``) unless ``QT_QPA_PLATFORM`` names a real platform (e.g.
+``xcb`` under Xvfb: ``xvfb-run -s "-screen 0 1280x800x24" env QT_QPA_PLATFORM=xcb
+python -m desktop.screenshot ...``), where the shown window is grabbed from the screen.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from desktop.app import App, AppConfig, qt_arguments
+from desktop.ui.main_window import SAMPLE_QUESTION
 from desktop.ui.selftest import wait_until
 
 TIMEOUT_S = 300.0
@@ -35,16 +40,48 @@ def populate(app: App, tmp: Path) -> None:
     app.window.library.set_checked(memory.id, True)
     answers: list = []
     app.controller.answerFinished.connect(answers.append)
-    app.window.question.setText(rec["questions"][0]["question"])
+    app.window.question.setText(rec["questions"][SAMPLE_QUESTION]["question"])
     app.window.ask()
     if not wait_until(lambda: bool(answers), TIMEOUT_S):
         raise RuntimeError("no answer")
+
+
+def dark_palette():
+    """A dark palette like a desktop's dark mode (Fusion colours), applied to the whole app."""
+    from PySide6.QtGui import QColor, QPalette
+
+    pal = QPalette()
+    for role, colour in ((QPalette.ColorRole.Window, "#2d2d2d"), (QPalette.ColorRole.WindowText, "#e6e6e6"),
+                         (QPalette.ColorRole.Base, "#1e1e1e"), (QPalette.ColorRole.AlternateBase, "#2a2a2a"),
+                         (QPalette.ColorRole.Text, "#e6e6e6"), (QPalette.ColorRole.Button, "#3a3a3a"),
+                         (QPalette.ColorRole.ButtonText, "#e6e6e6"), (QPalette.ColorRole.Highlight, "#3d6fb4"),
+                         (QPalette.ColorRole.HighlightedText, "#ffffff"), (QPalette.ColorRole.Link, "#7fb2ff"),
+                         (QPalette.ColorRole.PlaceholderText, "#9a9a9a")):
+        pal.setColor(role, QColor(colour))
+    return pal
+
+
+def save(qapp, window, out: Path) -> bool:
+    """The window as the screen shows it (a real platform) or as it renders offscreen."""
+    for _ in range(5):
+        qapp.processEvents()
+    if qapp.platformName() not in ("offscreen", "minimal"):
+        window.show()
+        window.raise_()
+        for _ in range(20):
+            qapp.processEvents()
+        shot = qapp.primaryScreen().grabWindow(window.winId())
+    else:
+        shot = window.grab()
+    return shot.save(str(out))
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m desktop.screenshot", description=__doc__.splitlines()[0])
     p.add_argument("out", type=Path)
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--empty", type=Path, default=None, help="also save the empty state (before teaching) here")
+    p.add_argument("--dark", type=Path, default=None, help="also save the conversation under a dark palette here")
     args = p.parse_args(argv)
     qapp = QApplication.instance() or QApplication(qt_arguments(offscreen=True))
     with tempfile.TemporaryDirectory(prefix="lorafy-shot-") as tmp:
@@ -53,13 +90,21 @@ def main(argv: list[str] | None = None) -> int:
         app = App(cfg, qapp)
         app.start()
         try:
-            populate(app, Path(tmp))
             app.window.resize(1100, 640)
+            shots = []
+            if args.empty:
+                shots.append((args.empty, save(qapp, app.window, args.empty)))
+            populate(app, Path(tmp))
             app.window.library.expandAll()
-            qapp.processEvents()
-            if not app.window.grab().save(str(args.out)):
-                print(f"could not write {args.out}", file=sys.stderr)
-                return 1
+            shots.append((args.out, save(qapp, app.window, args.out)))
+            if args.dark:
+                qapp.setStyle("Fusion")
+                qapp.setPalette(dark_palette())
+                shots.append((args.dark, save(qapp, app.window, args.dark)))
+            for path, ok in shots:
+                if not ok:
+                    print(f"could not write {path}", file=sys.stderr)
+                    return 1
         finally:
             app.shutdown()
     print(f"wrote {args.out}")

@@ -233,10 +233,11 @@ def make_plan(svc: "Lorafy", body: dict, chat: bool, default_max_tokens: int) ->
     if body.get("n", 1) != 1:
         raise ServerError(400, "only n=1 is supported")
     if chat:
-        messages = chat_messages(body.get("messages"))
-        prompt = svc.chat_prompt(messages)
-        users = [m["content"] for m in messages if m["role"] == "user"]
-        question = users[-1] if users else messages[-1]["content"]
+        try:
+            chat_plan = svc.chat_plan(chat_messages(body.get("messages")), max_tokens_of(body, default_max_tokens))
+        except ValueError as e:
+            raise ServerError(400, str(e)) from e
+        prompt, question = chat_plan.prompt, chat_plan.query  # the turns before the question help choose memories
     else:
         prompt = body.get("prompt")
         if isinstance(prompt, list) and len(prompt) == 1:

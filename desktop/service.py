@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
+from desktop.dialogue import ChatPlan, plan_chat
 from desktop.store.library import Item, Library, Provenance, now
 from desktop.store.passages import DB_NAME, Hit, PassageIndex, PassageIndexError, RetrievalConfig
 from engine.core.adapter_file import read_adapter
@@ -198,6 +199,11 @@ class Lorafy:
     def chat_prompt(self, messages: Sequence[dict]) -> str:
         """``messages`` ({role, content}) rendered with the base's chat template, ready for the assistant's turn."""
         return render_chat(self.spec.chat_template, messages, add_generation_prompt=True)
+
+    def chat_plan(self, messages: Sequence[dict], max_tokens: int) -> ChatPlan:
+        """A conversation ready for its next answer: earlier turns kept as far as the context window leaves
+        ``max_tokens`` for the answer (oldest dropped first); see :mod:`desktop.dialogue`."""
+        return plan_chat(self.spec.chat_template, messages, self.tokenize, self.runtime.n_ctx - max_tokens)
 
     def ask(self, question: str, use: Sequence[str] = (), context: str | None = None,
             max_tokens: int = 128, auto: bool = False, on_piece: Callable[[str], None] | None = None) -> Answer:

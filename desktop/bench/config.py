@@ -21,7 +21,7 @@ TARGET_TOKENS = 4096  # the document size the first-token and memory targets are
 VERSUS = {
     "teach": "ours: tokenize + hypernetwork + GGUF write + hot-load | vs: llama.cpp prefill of the in-context prompt",
     "question": "ours: adapter active, question alone | vs: document in the prompt (base only)",
-    "swap": "ours: set_active + KV reset + first token | vs: base loaded anew with the adapter + first token",
+    "swap": "ours: set_active (KV cache parked per adapter set) + first token | vs: base loaded anew with the adapter + first token",
     "memory": "adapter file vs f16 KV cache of the same document; RSS vs RSS with none",
     "quality": "accuracy (contains an accepted answer) vs the in-context mode, same questions",
     "ingest": "teach a folder of small files vs prefilling each file once",

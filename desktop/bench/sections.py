@@ -93,7 +93,7 @@ def section_swap(b: Bench) -> tuple[list[Row], dict]:
     rows = [with_target(Row("swap", f"2 adapters ({n} tok): switch + first token", "s", swap, reload_s, "reload",
                             note=f"median of {cfg.swap_repeats}; reload median of {cfg.reload_repeats}"),
                         "<= 50 ms, <= 0.05x", max_ratio=0.05, max_ours=0.050),
-            Row("swap", "switch alone (set_active + KV reset)", "s", set_only, reload_s, "reload")]
+            Row("swap", "switch alone (set_active: park + restore KV)", "s", set_only, reload_s, "reload")]
     base = many[0]
     for m in many[1:]:
         rows.append(Row("swap", f"{m['active']} active: set + first token", "s", m["switch_first_s"],

@@ -31,6 +31,7 @@ class Message:
     auto: list[str] = field(default_factory=list)  # those of them chosen automatically for the question
     sources: list[dict] = field(default_factory=list)  # {name, source, section, snippet} each
     stopped: bool = False  # the user stopped generation
+    dropped: int = 0  # earlier messages left out of this answer's prompt to fit the context window
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:

@@ -1,4 +1,4 @@
-"""The app's logic behind the widgets: ask/stream/stop (auto memory choice, sources), the library's rows and operations, teach events, settings; futures become Qt signals.
+"""The app's logic behind the widgets: ask/stream/stop in a multi-turn conversation (auto memory choice, sources), the library's rows and operations, teach events, settings; futures become Qt signals.
 
 Every model call goes through the ModelOwner (its own thread); results and
 callbacks come back to the GUI thread as queued signals, streamed pieces are
@@ -66,22 +66,31 @@ class Reply:
     auto: list[str] = field(default_factory=list)  # names of the memories chosen for the question
     sources: list[dict] = field(default_factory=list)
     stopped: bool = False
+    dropped: int = 0  # earlier messages left out of the prompt to fit the context window
 
 
-def answer_job(svc, question: str, use: Sequence[str], among: Sequence[str] | None, max_tokens: int,
+def conversation_messages(conv: Conversation) -> list[dict]:
+    """A conversation's turns as chat messages ({role, content}) for :mod:`desktop.dialogue`."""
+    return [{"role": m.role, "content": m.text} for m in conv.messages if m.text]
+
+
+def answer_job(svc, messages: Sequence[dict], use: Sequence[str], among: Sequence[str] | None, max_tokens: int,
                on_piece: Callable[[str], None], cancel: threading.Event) -> Reply:
-    """On the owner thread: choose memories (``among`` not None = auto mode), stream the answer, find its sources."""
-    keys = svc.with_auto(question, use, among=among) if among is not None else list(use)
+    """On the owner thread: fit the conversation (earlier turns in the prompt, oldest dropped first), choose
+    memories for the question and the turns before it (``among`` not None = auto mode), stream the answer,
+    find its sources."""
+    plan = svc.chat_plan(messages, max_tokens)
+    keys = svc.with_auto(plan.query, use, among=among) if among is not None else list(use)
     items = [svc.library.resolve(k) for k in keys]
     pieces: list[str] = []
-    for piece in svc.stream(question, use=keys, max_tokens=max_tokens):
+    for piece in svc.generate(plan.prompt, use=keys, max_tokens=max_tokens):
         pieces.append(piece)
         on_piece(piece)
         if cancel.is_set():
             break
     text = "".join(pieces).strip()
     return Reply(text=text, adapters=[i.name for i in items], auto=[i.name for i in items[len(use):]],
-                 sources=find_sources(svc, question, text, keys), stopped=cancel.is_set())
+                 sources=find_sources(svc, plan.query, text, keys), stopped=cancel.is_set(), dropped=plan.dropped)
 
 
 def job_status(job: TeachJob) -> str:
@@ -163,8 +172,8 @@ class Controller(QObject):
             self.conv.title = question[:60]
         self._save_conv()
         cancel = self._cancel = threading.Event()
-        max_tokens = self.max_tokens
-        fut = self.owner.submit(lambda svc: answer_job(svc, question, use, among, max_tokens, self._on_piece, cancel))
+        max_tokens, messages = self.max_tokens, conversation_messages(self.conv)
+        fut = self.owner.submit(lambda svc: answer_job(svc, messages, use, among, max_tokens, self._on_piece, cancel))
         fut.add_done_callback(self._answerDone.emit)
         self.answerStarted.emit()
         self._timer.start()
@@ -197,7 +206,8 @@ class Controller(QObject):
             self.answerFailed.emit(f"could not answer: {err}")
             return
         r: Reply = fut.result()
-        msg = Message("assistant", r.text, adapters=r.adapters, auto=r.auto, sources=r.sources, stopped=r.stopped)
+        msg = Message("assistant", r.text, adapters=r.adapters, auto=r.auto, sources=r.sources, stopped=r.stopped,
+                      dropped=r.dropped)
         self.conv.messages.append(msg)
         self._save_conv()
         self.answerFinished.emit(msg)

@@ -1,23 +1,55 @@
 """The main window: library panel and teach box on the left, conversation and question box on the right, drops teach."""
 from __future__ import annotations
 
+import html
+import json
 import logging
+from importlib.resources import files
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import (QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence,
+                           QShortcut)
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
                                QMainWindow, QMessageBox, QPlainTextEdit, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from desktop.ingest.teach_queue import TeachEvent
 from desktop.store.conversations import Conversation, Message
-from desktop.ui.chat_view import ChatView
+from desktop.ui.chat_view import ChatView, marked
 from desktop.ui.controller import Controller
 from desktop.ui.library_panel import LibraryPanel, Row
 
 log = logging.getLogger(__name__)
+SAMPLE_QUESTION = 2  # of the sample's questions, one the embedded base answers right from the memory (v13)
 EXPORT_WARNING = ("An adapter carries its document's content: anyone with the file can get the model to recall it. "
                   "Share it only where the document itself may go.")
+
+
+class QuestionBox(QPlainTextEdit):
+    """The question: Enter sends (``submitted``), Shift+Enter starts a new line."""
+
+    submitted = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setTabChangesFocus(True)
+        self.setMaximumHeight(80)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.submitted.emit()
+            return
+        if enter:  # Shift+Enter: a plain new line
+            self.insertPlainText("\n")
+            return
+        super().keyPressEvent(event)
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def setText(self, text: str) -> None:  # noqa: N802 (QLineEdit's name, kept for callers)
+        self.setPlainText(text)
 
 
 class MainWindow(QMainWindow):
@@ -61,6 +93,7 @@ class MainWindow(QMainWindow):
 
         self.conversations = QComboBox()
         self.new_chat = QPushButton("New chat")
+        self.new_chat.setToolTip("Start a clean conversation (Ctrl+N); earlier turns no longer go into the prompt")
         self.auto = QCheckBox("Auto")
         self.auto.setToolTip("Each question also uses the memories that match it best; checked items are always used")
         self.auto.setChecked(self.c.settings.auto)
@@ -69,8 +102,9 @@ class MainWindow(QMainWindow):
         top.addWidget(self.auto)
         top.addWidget(self.new_chat)
         self.chat = ChatView()
-        self.question = QLineEdit()
-        self.question.setPlaceholderText("Ask about what you taught…")
+        self.question = QuestionBox()
+        self.question.setPlaceholderText("Ask about what you taught… (Enter sends, Shift+Enter new line, Esc stops, "
+                                         "Ctrl+N new chat)")
         self.question.setAcceptDrops(False)
         self.send = QPushButton("Send")
         self.stop = QPushButton("Stop")
@@ -121,7 +155,9 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         c = self.c
         self.send.clicked.connect(self.ask)
-        self.question.returnPressed.connect(self.ask)
+        self.question.submitted.connect(self.ask)
+        for key, slot in ((QKeySequence.StandardKey.New, c.new_conversation), (Qt.Key.Key_Escape, c.stop)):
+            QShortcut(QKeySequence(key), self, activated=slot)
         self.stop.clicked.connect(c.stop)
         self.teach_button.clicked.connect(self._teach_skill)
         self.add_files_button.clicked.connect(self._pick_files)
@@ -130,6 +166,8 @@ class MainWindow(QMainWindow):
         self.conversations.activated.connect(lambda i: c.open_conversation(self.conversations.itemData(i)))
         self.library.activeChanged.connect(c.set_active)
         self.library.actionRequested.connect(self._item_action)
+        self.chat.sourceClicked.connect(self.show_source)
+        self.chat.sampleRequested.connect(self.teach_sample)
         c.rowsChanged.connect(self._rows)
         c.textReady.connect(self.chat.append_text)
         c.answerStarted.connect(self._answer_started)
@@ -179,6 +217,30 @@ class MainWindow(QMainWindow):
             self.conversations.addItem(cv.title, cv.id)
         self.conversations.setCurrentIndex(self.conversations.findData(self.c.conv.id))
         self.conversations.blockSignals(False)
+
+    def show_source(self, source: dict, question: str) -> None:
+        """A clicked source: its passage with the question's words in bold, and a button that opens the file."""
+        where = " · ".join(str(source.get(k)) for k in ("name", "section") if source.get(k))
+        box = QMessageBox(QMessageBox.Icon.NoIcon, f"Source: {where}", "", QMessageBox.StandardButton.Close, self)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(f"<p>{marked(str(source.get('snippet', '')), question)}</p>"
+                    f"<p style='color:#888'>{html.escape(str(source.get('source', '')))}</p>")
+        path = Path(str(source.get("source", "")))
+        if path.is_file():
+            open_button = box.addButton("Open file", QMessageBox.ButtonRole.ActionRole)
+            open_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))))
+        self.source_box = box
+        box.show()
+
+    def teach_sample(self) -> None:
+        """The empty state's sample: a short text about an observatory, written into the library folder and taught."""
+        rec = json.loads(Path(str(files("engine").joinpath("samples/demo.jsonl"))).read_text().splitlines()[0])
+        folder = self.c.home / "samples"
+        folder.mkdir(parents=True, exist_ok=True)
+        doc = folder / "observatory notes.txt"
+        doc.write_text(rec["document"], encoding="utf-8")
+        self.c.teach_paths([doc])
+        self.question.setText(rec["questions"][SAMPLE_QUESTION]["question"])
 
     # -- library and teaching ---------------------------------------------------------------
     def _rows(self, rows: list[Row]) -> None:

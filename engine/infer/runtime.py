@@ -6,9 +6,14 @@ and switched per request with ``llama_set_adapters_lora`` (several at once,
 each with a user weight; llama.cpp multiplies it by the file's alpha / rank,
 which already encodes Lorafy's scale).
 
-Every evaluation starts from an empty KV cache: the cache holds keys and
-values computed under whatever adapters were active then, so reusing a
-prefix across an adapter switch would mix two models. The model is loaded by
+The KV cache holds keys and values computed under the adapters active at
+the time, so it is only reused under the same adapter set: a prompt that
+shares a prefix with what the cache holds evaluates only the rest (the chat
+template's fixed opening, earlier turns of a conversation), and a switch
+parks the cache of the set it leaves (``llama_state_seq_get_data``, at most
+``RuntimeConfig.park_sets`` sets, oldest dropped first) and brings back the
+one parked for the set it enters, so switching back and forth between
+memories does not evaluate the shared prefix again. The model is loaded by
 :mod:`engine.core.llama_load` (weights never repacked: safe on AMX CPUs) and
 decoding uses llama.cpp's C API directly (own batch, greedy argmax over the
 logits).
@@ -53,11 +58,15 @@ class RuntimeConfig:
     n_gpu_layers: int = -1
     n_batch: int = 512
     verbose: bool = False  # llama.cpp's own log on stderr
+    park_sets: int = 8  # adapter sets whose KV cache is kept across switches (0: every switch starts empty)
+    park_tokens: int = 1024  # at most this many leading tokens of a cache are parked
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "model_path", Path(self.model_path))
         if self.n_ctx <= 0 or self.n_batch <= 0:
             raise ValueError(f"n_ctx ({self.n_ctx}) and n_batch ({self.n_batch}) must be positive")
+        if self.park_sets < 0 or self.park_tokens < 1:
+            raise ValueError(f"park_sets ({self.park_sets}) must be >= 0 and park_tokens ({self.park_tokens}) >= 1")
         if self.n_threads is not None and self.n_threads <= 0:
             raise ValueError(f"n_threads must be positive or None (all cores), got {self.n_threads}")
 
@@ -76,11 +85,40 @@ class _Loaded:
 
 @dataclass
 class _State:
-    """Adapters held in llama.cpp and which are active; ``turn`` invalidates older streams."""
+    """Adapters held in llama.cpp and which are active; ``turn`` invalidates older streams.
+
+    ``kv``: the tokens sequence 0 of the KV cache holds (positions 0..), evaluated under ``active``;
+    ``parked``: (tokens, llama.cpp sequence state) per adapter set left by a switch, oldest first.
+    """
 
     adapters: dict[str, _Loaded] = field(default_factory=dict)
     active: tuple[tuple[str, float], ...] = ()
     turn: int = 0
+    kv: list[int] = field(default_factory=list)
+    parked: dict[tuple, tuple[list[int], bytes]] = field(default_factory=dict)
+
+
+def set_key(pairs: Sequence[tuple[str, float]]) -> tuple:
+    """The identity of an adapter set for the KV cache: order does not matter, weight 0 is no adapter.
+
+    >>> set_key([("b", 1.0), ("a", 0.5), ("c", 0.0)])
+    (('a', 0.5), ('b', 1.0))
+    """
+    return tuple(sorted((h, float(w)) for h, w in pairs if w != 0.0))
+
+
+def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    """How many leading tokens ``a`` and ``b`` share.
+
+    >>> common_prefix([1, 2, 3], [1, 2, 4, 5])
+    2
+    """
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 class Runtime:
@@ -194,12 +232,22 @@ class Runtime:
             raise KeyError(f"unknown adapter handle {handle!r}; call load_adapter first") from None
 
     def set_active(self, handles_with_weights: Sequence[tuple[str, float]]) -> None:
-        """Make exactly these adapters active with these user weights ([] = base only), then clear the KV cache."""
+        """Make exactly these adapters active with these user weights ([] = base only).
+
+        The same set again keeps the KV cache; another set parks the cache of the one left and starts
+        from the cache parked for the new one (empty if none).
+        """
         self._require_open()
         pairs = tuple((h, float(w)) for h, w in handles_with_weights)
         if len({h for h, _ in pairs}) != len(pairs) or not all(math.isfinite(w) for _, w in pairs):
             raise ValueError(f"each adapter at most once, with a finite weight; got {pairs}")
         ptrs = [self._loaded(h).ptr for h, _ in pairs]
+        if pairs == self._state.active:
+            self._state.turn += 1  # still invalidates open streams, as any switch does
+            return
+        old, new = set_key(self._state.active), set_key(pairs)
+        if old != new:
+            self._park(old)
         n = len(pairs)
         arr = (self._lc.llama_adapter_lora_p_ctypes * n)(*ptrs) if n else None
         scales = (ctypes.c_float * n)(*(w for _, w in pairs)) if n else None
@@ -207,7 +255,44 @@ class Runtime:
         if rc != 0:
             raise LlamaRuntimeError(f"llama_set_adapters_lora returned {rc} for {pairs}; reload the adapters")
         self._state.active = pairs
-        self._reset()
+        if old != new:
+            self._reset()
+            self._unpark(new)
+        else:
+            self._state.turn += 1
+
+    def _park(self, key: tuple) -> None:
+        """Keep the KV cache of adapter set ``key`` (its first ``park_tokens`` tokens) for a later switch back."""
+        st, cfg = self._state, self.config
+        st.parked.pop(key, None)
+        if cfg.park_sets == 0 or not st.kv:
+            return
+        lc, ctx = self._lc, self._llm.ctx
+        if len(st.kv) > cfg.park_tokens:
+            if not lc.llama_memory_seq_rm(lc.llama_get_memory(ctx), 0, cfg.park_tokens, -1):
+                return
+            st.kv = st.kv[:cfg.park_tokens]
+        size = int(lc.llama_state_seq_get_size(ctx, 0))
+        buf = (ctypes.c_uint8 * size)()
+        if size == 0 or int(lc.llama_state_seq_get_data(ctx, buf, size, 0)) != size:
+            logger.debug("could not park the KV cache of %s", key)
+            return
+        st.parked[key] = (list(st.kv), bytes(buf))
+        while len(st.parked) > cfg.park_sets:
+            st.parked.pop(next(iter(st.parked)))
+
+    def _unpark(self, key: tuple) -> None:
+        """Bring back the KV cache parked for adapter set ``key`` onto the empty cache (nothing if none)."""
+        got = self._state.parked.pop(key, None)
+        if got is None:
+            return
+        tokens, data = got
+        buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+        if int(self._lc.llama_state_seq_set_data(self._llm.ctx, buf, len(data), 0)) == 0:
+            logger.debug("could not restore the KV cache of %s", key)
+            self._llm.clear_memory()
+            return
+        self._state.kv = tokens
 
     def unload_adapter(self, handle: str) -> None:
         """Deactivate (if active) and free one adapter."""
@@ -217,6 +302,7 @@ class Runtime:
             self.set_active([(h, w) for h, w in self._state.active if h != handle])
         self._lc.llama_adapter_lora_free(loaded.ptr)
         del self._state.adapters[handle]
+        self._state.parked = {k: v for k, v in self._state.parked.items() if all(h != handle for h, _ in k)}
 
     # -- tokens ----------------------------------------------------------------------------
 
@@ -255,7 +341,29 @@ class Runtime:
     def _reset(self) -> None:
         """Forget all evaluated tokens (the KV cache); invalidates running streams."""
         self._state.turn += 1
+        self._state.kv = []
         self._llm.clear_memory()
+
+    def _prefill(self, ids: list[int]) -> np.ndarray:
+        """Last-position logits of ``ids`` with the active adapters, evaluating only what the cache does not hold.
+
+        The longest prefix shared with the cache (at most all but the last token, whose logits are needed)
+        is kept; the rest of the cache is dropped. Invalidates running streams.
+        """
+        st = self._state
+        st.turn += 1
+        n = min(common_prefix(st.kv, ids), len(ids) - 1)
+        if n < len(st.kv) and not self._lc.llama_memory_seq_rm(self._lc.llama_get_memory(self._llm.ctx), 0, n, -1):
+            self._reset()
+            n = 0
+        st.kv = st.kv[:n]
+        try:
+            logits = self._decode(ids[n:], n, all_logits=False)[0]
+        except BaseException:
+            self._reset()
+            raise
+        st.kv = list(ids)
+        return logits
 
     def _fill_batch(self, ids: Sequence[int], start: int, all_logits: bool) -> None:
         b = self._batch
@@ -296,31 +404,30 @@ class Runtime:
         """Logits at every position, (T, vocab) float32, from an empty cache with the active adapters."""
         ids = self._check_ids(ids)
         self._reset()
-        return self._decode(ids, 0, all_logits=True)
+        out = self._decode(ids, 0, all_logits=True)
+        self._state.kv = ids
+        return out
 
     def logits(self, ids: Sequence[int]) -> np.ndarray:
-        """Logits of the last position, (vocab,) float32, from an empty cache with the active adapters."""
-        ids = self._check_ids(ids)
-        self._reset()
-        return self._decode(ids, 0, all_logits=False)[0]
+        """Logits of the last position, (vocab,) float32, with the active adapters (cached prefix reused)."""
+        return self._prefill(self._check_ids(ids))
 
     # -- generation ------------------------------------------------------------------------
 
     def generate(self, prompt: str, max_tokens: int = 128, stop_on_eos: bool = True) -> Iterator[str]:
-        """Stream greedy text pieces for ``prompt`` (evaluated from scratch with the active adapters)."""
+        """Stream greedy text pieces for ``prompt`` with the active adapters (cached prefix reused)."""
         return self.generate_ids(self.tokenize(prompt), max_tokens, stop_on_eos)
 
     def generate_ids(self, ids: Sequence[int], max_tokens: int = 128, stop_on_eos: bool = True) -> Iterator[str]:
-        """Stream greedy text pieces for an already tokenized prompt (evaluated from scratch)."""
+        """Stream greedy text pieces for an already tokenized prompt (cached prefix reused)."""
         if max_tokens < 0:
             raise ValueError(f"max_tokens must be >= 0, got {max_tokens}")
         return self._stream(self._check_ids(ids, extra=max_tokens), max_tokens, stop_on_eos)
 
     def _stream(self, ids: list[int], max_tokens: int, stop_on_eos: bool) -> Iterator[str]:
-        self._reset()
+        logits, pos = self._prefill(ids), len(ids)
         turn = self._state.turn
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        logits, pos = self._decode(ids, 0, all_logits=False)[0], len(ids)
         for i in range(max_tokens):
             tok = int(np.argmax(logits))
             if stop_on_eos and self.is_stop(tok):
@@ -332,7 +439,12 @@ class Runtime:
             if self._state.turn != turn:
                 raise LlamaRuntimeError("another generation, logits call or adapter switch ran while this stream was "
                                     "open; consume one generate() at a time")
-            logits, pos = self._decode([tok], pos, all_logits=False)[0], pos + 1
+            try:
+                logits, pos = self._decode([tok], pos, all_logits=False)[0], pos + 1
+            except BaseException:
+                self._reset()
+                raise
+            self._state.kv.append(tok)
         if tail := decoder.decode(b"", final=True):
             yield tail
 

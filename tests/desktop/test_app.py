@@ -368,3 +368,105 @@ def test_help_diagnostics_shows_the_doctor_report(qtbot, app):
     qtbot.waitUntil(lambda: "Lorafy works here" in box.text() or "PROBLEM" in box.text(), timeout=120_000)
     assert "self-check     PASS" in box.text() and "llama.cpp" in box.text()
     box.close()
+
+
+def ask_and_wait(qtbot, app, text: str) -> Message:
+    app.window.question.setText(text)
+    with qtbot.waitSignal(app.controller.answerFinished, timeout=WAIT_MS) as sig:
+        qtbot.keyClick(app.window.question, Qt.Key.Key_Return)  # Enter sends
+    return sig.args[0]
+
+
+def test_a_conversation_keeps_earlier_turns_until_a_new_chat(qtbot, app, monkeypatch):
+    plans = []
+    real = type(app.svc).chat_plan
+    monkeypatch.setattr(app.svc, "chat_plan", lambda m, n: plans.append(real(app.svc, m, n)) or plans[-1])
+    qtbot.keyClick(app.window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # Ctrl+N: a clean chat
+    assert app.controller.conv.messages == []
+    first = ask_and_wait(qtbot, app, "Who built the Harbour Bridge?")
+    second = ask_and_wait(qtbot, app, "When?")
+    assert [m["content"] for m in plans[-1].messages] == ["Who built the Harbour Bridge?", first.text, "When?"]
+    assert "Who built the Harbour Bridge?" in plans[-1].prompt and plans[-1].dropped == 0 and not second.dropped
+    qtbot.keyClick(app.window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    ask_and_wait(qtbot, app, "And its colour?")
+    assert [m["content"] for m in plans[-1].messages] == ["And its colour?"]
+
+
+def test_turns_that_no_longer_fit_are_dropped_and_the_window_says_so(qtbot, app, monkeypatch):
+    real = type(app.svc).chat_plan
+    tight = app.svc.runtime.n_ctx - 60  # leaves ~60 prompt tokens: only the newest turn fits
+    monkeypatch.setattr(app.svc, "chat_plan", lambda m, n: real(app.svc, m, tight))
+    app.controller.new_conversation()
+    ask_and_wait(qtbot, app, "Tell me about the harbour " + "and the old bridge " * 5)
+    msg = ask_and_wait(qtbot, app, "When?")
+    assert msg.dropped == 2
+    assert "no longer fit the model’s context window" in app.window.chat.toPlainText()
+
+
+def test_shift_enter_adds_a_line_and_escape_stops(qtbot, app):
+    box = app.window.question
+    box.setText("first line")
+    box.moveCursor(box.textCursor().MoveOperation.End)
+    qtbot.keyClick(box, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClicks(box, "second")
+    assert box.text() == "first line\nsecond" and not app.controller.answering
+    app.controller.max_tokens = 1000
+    gate = threading.Event()
+    app.owner.submit(lambda svc: gate.wait(30))  # hold the owner so Esc lands before the first piece
+    box.setText("Tell me a long story.")
+    app.window.ask()
+    assert app.controller.answering
+    qtbot.keyClick(app.window, Qt.Key.Key_Escape)
+    gate.set()
+    with qtbot.waitSignal(app.controller.answerFinished, timeout=WAIT_MS) as sig:
+        pass
+    assert sig.args[0].stopped
+    app.controller.max_tokens = 8
+
+
+def test_copy_link_copies_the_answer_and_a_source_shows_its_passage(qtbot, app):
+    from PySide6.QtGui import QGuiApplication
+
+    view = app.window.chat
+    view.show_conversation(None)
+    view.add_message(Message("user", "Who owns the bakery?"))
+    view.add_message(Message("assistant", "Petra **Lindqvist** owns it.", adapters=["bakery"], sources=[
+        {"name": "bakery", "source": "/nonexistent/bakery.txt", "section": "", "snippet": "Petra owns the bakery."}]))
+    assert "Copy answer" in view.toPlainText()
+    view.anchorClicked.emit(QUrl("copy:1"))
+    assert QGuiApplication.clipboard().text() == "Petra **Lindqvist** owns it."
+    with qtbot.waitSignal(view.sourceClicked) as sig:
+        view.anchorClicked.emit(QUrl("source:1:0"))
+    assert sig.args[0]["snippet"] == "Petra owns the bakery." and sig.args[1] == "Who owns the bakery?"
+    shown = app.window.source_box.text()  # the question's words marked in the passage
+    assert "Petra <b>owns</b> <b>the</b> <b>bakery</b>." in shown and "/nonexistent/bakery.txt" in shown
+
+
+def test_empty_state_offers_a_sample_that_gets_taught(qtbot, app):
+    view = app.window.chat
+    view.show_conversation(None, empty_hint=True)
+    assert "Try a sample document" in view.toPlainText()
+    taught = []
+    app.controller.teach_paths = taught.extend  # the queue itself is tested above; here: what the link hands it
+    try:
+        view.anchorClicked.emit(QUrl("sample:"))
+    finally:
+        del app.controller.teach_paths
+    assert [p.name for p in taught] == ["observatory notes.txt"] and "Kestrel Ridge" in taught[0].read_text()
+    assert app.window.question.text() == "In which month is the Kestrel Ridge Observatory closed?"
+
+
+def test_bubbles_follow_a_dark_palette(qtbot):
+    from PySide6.QtGui import QColor, QPalette
+
+    from desktop.ui.chat_view import bubble_colour
+
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.add_message(Message("user", "hello"))
+    assert bubble_colour(False) in view.toHtml().lower()
+    dark = QPalette(view.palette())
+    dark.setColor(QPalette.ColorRole.Base, QColor("#1e1e1e"))
+    dark.setColor(QPalette.ColorRole.Text, QColor("#e0e0e0"))
+    view.setPalette(dark)
+    assert bubble_colour(True) in view.toHtml().lower() and "hello" in view.toPlainText()

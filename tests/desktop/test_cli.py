@@ -223,8 +223,13 @@ def test_chat_replies_through_the_service_without_leading_space(monkeypatch, cap
         def __init__(self):
             self.calls = []
 
-        def chat_prompt(self, messages):
-            return f"<{len(messages)} messages>"
+        def chat_plan(self, messages, max_tokens):
+            import types
+
+            return types.SimpleNamespace(prompt=f"<{len(messages)} messages>", dropped=0, query=messages[-1]["content"])
+
+        def sources(self, question, answer, keys):
+            return []
 
         def generate(self, prompt, use=(), weights=None, max_tokens=128):
             self.calls.append((prompt, list(use), max_tokens))
@@ -233,7 +238,7 @@ def test_chat_replies_through_the_service_without_leading_space(monkeypatch, cap
     lines = iter(["Who?", ""])
     monkeypatch.setattr("builtins.input", lambda prompt="": next(lines))
     svc = FakeService()
-    cmd_chat(svc, argparse.Namespace(use=["notes"], max_tokens=7))
+    cmd_chat(svc, argparse.Namespace(use=["notes"], max_tokens=7, auto=False))
     assert "lorafy> Zurab\n" in capsys.readouterr().out
     assert svc.calls == [("<1 messages>", ["notes"], 7)]
 
@@ -247,3 +252,20 @@ def test_retrieval_flags_default_to_the_retrieval_config(tmp_path):
 
     assert retrieval() == RetrievalConfig()
     assert retrieval("--k", "5", "--min-ratio", "0.2") == RetrievalConfig(k=5, min_ratio=0.2)
+def test_chat_keeps_earlier_turns_and_auto_uses_them(taught, common, capsys, monkeypatch):
+    """Piped stdin: the second question's prompt holds the first exchange, and --auto chooses the bakery memory
+    for "When did it open?" (no word of it matches alone) because the turn before it names the bakery."""
+    from desktop.service import Lorafy
+
+    plans = []
+    real = Lorafy.chat_plan
+    monkeypatch.setattr(Lorafy, "chat_plan", lambda self, m, n: plans.append(real(self, m, n)) or plans[-1])
+    monkeypatch.setattr("sys.stdin", io.StringIO("Who owns Lindqvist Bakery?\nWhen did it open?\n"))
+    rc, out, err = lorafy(capsys, taught.home, common, "chat", "--auto", "--max-tokens", "6")
+    assert rc == 0 and len(plans) == 2
+    first, second = plans
+    assert first.dropped == second.dropped == 0 and len(second.messages) == 3
+    assert "Who owns Lindqvist Bakery?" in second.prompt and second.messages[1]["role"] == "assistant"
+    assert second.messages[1]["content"] in second.prompt and second.prompt.index("Bakery") < second.prompt.index("When")
+    assert err.count(f"(memories chosen: {NOTES_NAME})") == 2
+    assert out.count("sources:") == 2

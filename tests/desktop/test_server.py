@@ -201,3 +201,21 @@ def test_openai_client(owner, keyed):
         openai.OpenAI(base_url=keyed.url, api_key="wrong", max_retries=0).models.list()
     with pytest.raises(openai.BadRequestError):
         client.chat.completions.create(model="nope", messages=[{"role": "user", "content": "hi"}])
+
+
+def test_chat_messages_go_through_the_shared_conversation_code(server):
+    """Memories are chosen for the question plus the turns before it, and turns that no longer fit are dropped
+    (oldest first) instead of refusing the request."""
+    history = [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": "It is called Heron."},
+               {"role": "user", "content": "And on which days does it fail?"}]
+    status, _, body = request(server, "POST", "/v1/chat/completions", {"model": "auto", "messages": history,
+                                                                        "max_tokens": 3})
+    assert status == 200, body
+    assert json.loads(body)["adapters"] == ["printer"]
+    status, _, body = request(server, "POST", "/v1/chat/completions", {"model": "auto", "messages": history[-1:],
+                                                                        "max_tokens": 3})
+    assert status == 200 and json.loads(body)["adapters"] == []  # the follow-up alone matches no memory
+    huge = [{"role": "user", "content": "filler " * 5000}, {"role": "assistant", "content": "ok"}] + history
+    status, _, body = request(server, "POST", "/v1/chat/completions", {"messages": huge, "max_tokens": 3})
+    assert status == 200, body
+    assert 0 < json.loads(body)["usage"]["prompt_tokens"] < 200

@@ -93,8 +93,9 @@ def test_adapter_changes_logits_and_weight_zero_restores_base(base_only, h1):
     rt.set_active([])
     removed = rt.logits(ids)
     assert np.abs(with_adapter - base).max() > 0.05
-    np.testing.assert_array_equal(weight_zero, base)
-    np.testing.assert_array_equal(removed, base)
+    # equal up to float rounding: the cached prompt prefix leaves only the last token to evaluate
+    np.testing.assert_allclose(weight_zero, base, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(removed, base, rtol=0, atol=1e-5)
 
 
 def test_last_position_logits_equal_full_eval(base_only):
@@ -188,7 +189,7 @@ def test_unload_active_adapter_restores_base(base_only, ad2, tiny_spec, adapters
     rt.set_active([(h, 1.0)])
     rt.unload_adapter(h)
     assert rt.active == ()
-    np.testing.assert_array_equal(rt.logits(ids), base)
+    np.testing.assert_allclose(rt.logits(ids), base, rtol=0, atol=1e-5)
     with pytest.raises(KeyError, match="load_adapter"):
         rt.set_active([(h, 1.0)])
 
@@ -235,3 +236,48 @@ def test_real_base_delta_correlates_with_torch(embedded_spec, make_adapter, tmp_
     torch_delta = torch_logits(model, ids, ad) - torch_logits(model, ids, None)
     corr = np.corrcoef(cpp_delta.ravel(), torch_delta.ravel())[0, 1]
     assert corr > 0.9, corr
+
+
+def fresh_logits(tiny_spec, adapters_dir, prompts: list[list[int]], adapter: str | None) -> list[np.ndarray]:
+    """Last-position logits of each prompt, each evaluated from an empty cache (eval_logits resets it)."""
+    with Runtime(RuntimeConfig(tiny_spec.path, n_ctx=256, n_threads=2, park_sets=0), tiny_spec) as fresh:
+        if adapter is not None:
+            fresh.set_active([(fresh.load_adapter(adapters_dir / adapter), 1.0)])
+        return [fresh.eval_logits(ids)[-1] for ids in prompts]
+
+
+def test_cached_prefix_and_parked_sets_give_the_logits_of_a_fresh_evaluation(base_only, h1, h2, tiny_spec,
+                                                                              adapters_dir):
+    rt = base_only
+    first = rt.tokenize(PROMPT)
+    longer = rt.tokenize(PROMPT + "Red dust.<|im_end|>\n<|im_start|>user\nAnd at night?<|im_end|>\n"
+                                  "<|im_start|>assistant\n")
+    other = rt.tokenize("<|im_start|>user\nWhat colour is grass?<|im_end|>\n<|im_start|>assistant\n")
+    want = {(name, tuple(ids)): got for name in (None, "one.gguf")
+            for ids, got in zip((first, longer, other), fresh_logits(tiny_spec, adapters_dir, [first, longer, other], name))}
+    handle = {None: None, "one.gguf": h1}
+    # the same runtime: prefix kept, extended, cut; switches park and restore each set's cache
+    for name, ids in [(None, first), (None, longer), ("one.gguf", first), (None, longer), ("one.gguf", longer),
+                      (None, other), ("one.gguf", other), ("one.gguf", first), (None, first)]:
+        rt.set_active([] if name is None else [(handle[name], 1.0)])
+        got = rt.logits(ids)
+        np.testing.assert_allclose(got, want[(name, tuple(ids))], rtol=0, atol=2e-4)
+        assert rt._state.kv == ids
+    # an adapter set's cache never serves another set: the parked entries are keyed by the set
+    h3 = rt.load_adapter(adapters_dir / "two.gguf")
+    rt.set_active([(h3, 1.0)])
+    assert rt._state.kv == []
+    rt.set_active([(h1, 1.0)])
+    assert rt._state.kv == first
+    rt.unload_adapter(h3)
+
+
+def test_generation_after_cached_prompt_equals_fresh_generation(base_only, h1, tiny_spec):
+    rt = base_only
+    rt.set_active([(h1, 1.0)])
+    a = rt.complete(PROMPT, max_tokens=5)
+    assert len(rt._state.kv) > len(rt.tokenize(PROMPT))  # the generated tokens are cached too
+    rt.set_active([])
+    rt.complete(PROMPT, max_tokens=5)
+    rt.set_active([(h1, 1.0)])
+    assert rt.complete(PROMPT, max_tokens=5) == a  # cache holds PROMPT + the generated tokens; only the last re-runs
