@@ -160,7 +160,7 @@ def section_memory(b: Bench) -> tuple[list[Row], dict]:
     for n, t in b.taught.items():
         kv = kv_cache_bytes(t.tokens, spec.n_layer, spec.n_kv_head, spec.head_dim)
         row = Row("memory", f"{n} tok: adapter file", "bytes", t.adapter_bytes, kv, "f16 KV cache",
-                  note=f"rank {rank_of(b, t)}, float32")
+                  note=adapter_note(b, t))
         rows.append(with_target(row, "<= 0.05x", max_ratio=0.05) if n == TARGET_TOKENS else row)
         by_size.append({"size": n, "tokens": t.tokens, "adapter_bytes": t.adapter_bytes, "kv_bytes": kv})
     rss = library_rss(b)
@@ -175,9 +175,12 @@ def section_memory(b: Bench) -> tuple[list[Row], dict]:
                   "kv_formula": "2 * n_layer * n_tokens * n_kv_head * head_dim * 2 bytes (f16)"}
 
 
-def rank_of(b: Bench, t: Taught) -> int:
-    hp = b.svc.hypernet.config["hypernet"]
-    return int(hp["bias_rank"]) + int(hp["rank"]) * t.chunks
+def adapter_note(b: Bench, t: Taught) -> str:
+    """Rank and storage as the adapter file holds them (compact adapters no longer grow with the chunks)."""
+    from engine.core.adapter_file import validate_adapter_file
+
+    info = validate_adapter_file(b.svc.library.adapter_path(t.item), b.svc.spec)
+    return f"rank {info.rank}, {info.dtype}, {t.chunks} chunks"
 
 
 def library_rss(b: Bench) -> dict[str, dict[int, int | None]]:

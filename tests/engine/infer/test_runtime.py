@@ -235,3 +235,26 @@ def test_real_base_delta_correlates_with_torch(embedded_spec, make_adapter, tmp_
     torch_delta = torch_logits(model, ids, ad) - torch_logits(model, ids, None)
     corr = np.corrcoef(cpp_delta.ravel(), torch_delta.ravel())[0, 1]
     assert corr > 0.9, corr
+
+
+def test_compact_f16_adapter_matches_the_full_f32_one(base_only, ad1, ad2, tiny_spec, adapters_dir):
+    """Two chunks' blocks merged by truncated SVD (rank kept) and stored as F16 give llama.cpp the same logits."""
+    from engine.core.compact import CompactConfig, compact_adapter
+
+    rt = base_only
+    A, B = concat_ranks([ad1.A, ad2.A], [ad1.B, ad2.B], np.concatenate)
+    full = LoraAdapter(A, B, ad1.scale)
+    small = compact_adapter(full, CompactConfig(rank_cap=64))
+    h_full = rt.load_adapter(write_gguf_adapter(full, adapters_dir / "full32.gguf", tiny_spec, dtype="f32"))
+    h_small = rt.load_adapter(write_gguf_adapter(small, adapters_dir / "compact16.gguf", tiny_spec))
+    ids = rt.tokenize(PROMPT)
+    base = rt.eval_logits(ids)
+    rt.set_active([(h_full, 1.0)])
+    want = rt.eval_logits(ids) - base
+    rt.set_active([(h_small, 1.0)])
+    got = rt.eval_logits(ids) - base
+    rt.set_active([])
+    rt.unload_adapter(h_full)
+    rt.unload_adapter(h_small)
+    assert np.abs(want).max() > 0.05
+    assert rel_err(got, want) < 1e-2
