@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
+from functools import partial
 from importlib.resources import files
 from pathlib import Path
 from typing import Iterator
@@ -101,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--max-tokens", type=int, default=32)
     ev.add_argument("--json", type=Path, dest="json_out", help="write the full report here")
     ev.add_argument("--plot", type=Path, help="write an accuracy bar chart (PNG) here")
+    add_adapter_arguments(ev)
 
     es = sub.add_parser("eval-skills", help="skills (instructions -> adapters): base / in prompt / few-shot / adapter / "
                         "another skill's adapter, scored by each task's checker")
@@ -139,6 +141,25 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def add_adapter_arguments(parser: argparse.ArgumentParser) -> None:
+    """How taught adapters are stored: compacted to a bounded rank (default) or every chunk's block, f16 or f32."""
+    parser.add_argument("--adapters", choices=("compact", "full"), default="compact",
+                        help="compact: one bounded-rank factorisation per layer (default); full: every chunk's block")
+    parser.add_argument("--rank-cap", type=int, default=32, help="compact adapters' largest rank (default 32)")
+    parser.add_argument("--energy", type=float, default=1.0,
+                        help="compact adapters keep the least rank holding this fraction of every layer's energy")
+    parser.add_argument("--adapter-dtype", choices=("f16", "f32"), default="f16", help="adapter tensor storage")
+
+
+def compact_config(args: argparse.Namespace):
+    """The CompactConfig the arguments ask for (None: full rank); defaults when the command has no such arguments."""
+    from engine.core.compact import CompactConfig
+
+    if getattr(args, "adapters", "compact") == "full":
+        return None
+    return CompactConfig(rank_cap=getattr(args, "rank_cap", 32), energy=getattr(args, "energy", 1.0))
+
+
 def make_service(args: argparse.Namespace, home: Path | None = None):
     from desktop.service import Lorafy, ServiceConfig
     from desktop.store.passages import RetrievalConfig
@@ -147,7 +168,8 @@ def make_service(args: argparse.Namespace, home: Path | None = None):
     retrieval = RetrievalConfig(**{k: v for k, v in given.items() if v is not None})
     cfg = ServiceConfig(home=home or args.home or default_home(), base_path=args.base, hypernet_dir=args.hypernet,
                         threads=args.threads, n_gpu_layers=0 if args.cpu else -1, use_gpu=not args.cpu,
-                        retrieval=retrieval)
+                        retrieval=retrieval, compact=compact_config(args),
+                        adapter_dtype=getattr(args, "adapter_dtype", "f16"))
     return Lorafy(cfg)
 
 
@@ -330,11 +352,21 @@ def cmd_eval(svc, args) -> dict:
     bar = tqdm(total=n_q, desc="eval", unit="answer", file=sys.stderr)
     t0 = time.time()
     choices: list = []  # (right key, chosen keys) of every auto answer
+    sizes: list[int] = []  # adapter file bytes of every taught record
+
+    def teach_sized(teach, rec_id: str, document: str) -> str:
+        key = teach(rec_id, document)
+        sizes.append(svc.library.adapter_path(svc.library.resolve(key)).stat().st_size)
+        return key
+
     with svc.evaluating(args.max_tokens, choices) as (teach, answer, fits):
-        rows = run_eval(records, modes, teach, answer, on_row=lambda r: bar.update(1), fits_context=fits)
+        rows = run_eval(records, modes, partial(teach_sized, teach), answer, on_row=lambda r: bar.update(1),
+                        fits_context=fits)
     bar.close()
     summary = summarise(rows)
     meta = eval_meta(svc, args, len(records), t0)
+    if sizes:
+        meta["adapter_bytes"] = {"mean": sum(sizes) / len(sizes), "max": max(sizes), "n": len(sizes)}
     if choices:
         meta["auto_choice"] = {"k": svc.cfg.retrieval.k, "right_memory_chosen": sum(r in c for r, c in choices) / len(choices),
                                "right_memory_first": sum(bool(c) and c[0] == r for r, c in choices) / len(choices),
@@ -352,6 +384,9 @@ def cmd_eval(svc, args) -> dict:
         c = meta["auto_choice"]
         print(f"auto chose the question's own memory {c['right_memory_chosen']:.1%} of the time "
               f"(ranked first {c['right_memory_first']:.1%}; {c['mean_chosen']:.2f} memories on average, k={c['k']})")
+    if sizes:
+        print(f"adapter files: {meta['adapter_bytes']['mean'] / 1e6:.2f} MB on average, "
+              f"{meta['adapter_bytes']['max'] / 1e6:.2f} MB at most")
     return {}
 
 

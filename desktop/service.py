@@ -20,6 +20,7 @@ from desktop.store.library import Item, Library, Provenance, now
 from desktop.store.passages import DB_NAME, Hit, PassageIndex, PassageIndexError, RetrievalConfig
 from engine.core.adapter_file import read_adapter
 from engine.core.base import BaseSpec, load_base
+from engine.core.compact import CompactConfig, compact_adapter
 from engine.core.prompts import PromptFormat, render_chat, wrap_chunks
 from engine.infer.onnx_hypernet import OnnxHypernet, SessionConfig, default_bundle
 from engine.infer.runtime import DEFAULT_N_CTX, Runtime, RuntimeConfig
@@ -51,6 +52,8 @@ class ServiceConfig:
     n_gpu_layers: int = -1
     use_gpu: bool = True
     retrieval: RetrievalConfig = RetrievalConfig()  # automatic memory choice and sources
+    compact: CompactConfig | None = CompactConfig()  # taught adapters' bounded rank; None keeps every chunk's block
+    adapter_dtype: str = "f16"  # storage of taught adapters' tensors: "f16" or "f32"
 
 
 @dataclass
@@ -120,6 +123,8 @@ class Lorafy:
         content = self.tokenize(text)  # tokenized once: counted here, chunked below
         chunks = wrap_chunks(self.fmt, self.tokenize, content, self.hypernet.chunk_tokens)
         adapter = self.hypernet.adapter(chunks, meta={"kind": kind}, progress=progress)
+        if self.cfg.compact is not None:
+            adapter = compact_adapter(adapter, self.cfg.compact)
         item = Item(id=self.library.new_id(), name=name, kind=kind, source=source, tokens=len(content),
                     chunks=len(chunks), created=now(), adapter="", base_sha256=self.spec.sha256,
                     teach_seconds=round(time.perf_counter() - t0, 4))
@@ -128,8 +133,8 @@ class Lorafy:
         try:  # passages first: if the commit fails they are dropped; a crash between leaves unreachable rows only
             if kind == "memory":
                 self.passages.add(item.id, text, source, sections)
-            return self.library.commit_adapter(item, lambda path: write_gguf_adapter(adapter, path, self.spec),
-                                               self.spec, provenance)
+            write = lambda path: write_gguf_adapter(adapter, path, self.spec, self.cfg.adapter_dtype)  # noqa: E731
+            return self.library.commit_adapter(item, write, self.spec, provenance)
         except BaseException:  # a refused teach leaves nothing behind: commit_adapter removes its own temp file
             self._drop_passages(item.id)
             raise

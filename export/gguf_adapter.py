@@ -2,7 +2,7 @@
 
 The file holds exactly what :mod:`engine.core.adapter_file` validates: general.type
 "adapter", adapter.type "lora", ``adapter.lora.alpha = llama_cpp_alpha(scale, R)``
-(so llama.cpp at user weight 1.0 applies Lorafy's scale), one F32
+(so llama.cpp at user weight 1.0 applies Lorafy's scale), one F16 (default) or F32
 ``lora_a`` (R, d_ff) and ``lora_b`` (d_model, R) per layer, and ``lorafy.*``
 keys: schema version, scale, a checksum of the tensor data, and whitelisted
 short meta strings. No source path or document text is ever written.
@@ -22,6 +22,8 @@ from engine.core.base import BaseSpec
 from engine.core.lora import llama_cpp_alpha
 
 logger = logging.getLogger(__name__)
+
+STORAGE_DTYPES = {"f16": np.float16, "f32": np.float32}  # what llama.cpp loads for LoRA tensors
 
 
 def _check_meta_value(key: str, value: object) -> str:
@@ -46,20 +48,32 @@ def lorafy_meta(adapter: LoraAdapter, spec: BaseSpec) -> dict[str, str]:
     return meta
 
 
-def layer_tensors(adapter: LoraAdapter) -> list[tuple[str, np.ndarray]]:
-    """(GGUF name, contiguous float32 array) in file order: lora_a then lora_b, layer by layer."""
-    out = []
+def storage_dtype(name: str) -> type:
+    """The numpy dtype of a storage name ("f16" or "f32"); ValueError naming the choices."""
+    if name not in STORAGE_DTYPES:
+        raise ValueError(f"unknown adapter storage {name!r}; use one of {', '.join(STORAGE_DTYPES)}")
+    return STORAGE_DTYPES[name]
+
+
+def layer_tensors(adapter: LoraAdapter, dtype: str = "f16") -> list[tuple[str, np.ndarray]]:
+    """(GGUF name, contiguous array of ``dtype``) in file order: lora_a then lora_b, layer by layer."""
+    np_dtype, out = storage_dtype(dtype), []
     for i in range(adapter.n_layer):
         name_a, name_b = af.layer_names(i)
-        out.append((name_a, np.ascontiguousarray(adapter.A[i], dtype=np.float32)))  # (R, d_ff)
-        out.append((name_b, np.ascontiguousarray(adapter.B[i], dtype=np.float32)))  # (d_model, R)
+        with np.errstate(over="ignore"):  # an overflow becomes inf, refused just below
+            a, b = (np.ascontiguousarray(x, dtype=np_dtype) for x in (adapter.A[i], adapter.B[i]))
+        if not (np.isfinite(a).all() and np.isfinite(b).all()):
+            raise AdapterError(f"layer {i} overflows {dtype} storage (largest |value| "
+                               f"{max(np.abs(adapter.A[i]).max(), np.abs(adapter.B[i]).max()):.3g}); write it as f32")
+        out.append((name_a, a))  # (R, d_ff)
+        out.append((name_b, b))  # (d_model, R)
     return out
 
 
-def _write(tmp: Path, adapter: LoraAdapter, spec: BaseSpec) -> None:
+def _write(tmp: Path, adapter: LoraAdapter, spec: BaseSpec, dtype: str) -> None:
     from gguf import GGUFWriter  # numpy-only; kept local so importing this module stays cheap
 
-    tensors = layer_tensors(adapter)
+    tensors = layer_tensors(adapter, dtype)
     writer = GGUFWriter(str(tmp), spec.arch)  # adds general.architecture
     writer.add_type(af.GENERAL_TYPE_ADAPTER)
     writer.add_string(af.KEY_ADAPTER_TYPE, af.ADAPTER_TYPE_LORA)
@@ -77,13 +91,14 @@ def _write(tmp: Path, adapter: LoraAdapter, spec: BaseSpec) -> None:
     writer.close()
 
 
-def write_gguf_adapter(adapter: LoraAdapter, path: str | os.PathLike, spec: BaseSpec) -> Path:
-    """Write ``adapter`` (checked against ``spec``) to ``path`` atomically, mode 0600; return the path."""
+def write_gguf_adapter(adapter: LoraAdapter, path: str | os.PathLike, spec: BaseSpec, dtype: str = "f16") -> Path:
+    """Write ``adapter`` (checked against ``spec``) to ``path`` atomically, mode 0600, tensors stored as ``dtype``
+    ("f16" or "f32"); return the path."""
     adapter.check_base(spec)
     if not (np.isfinite(adapter.scale) and adapter.scale > 0):
         raise AdapterError(f"adapter scale must be positive for llama.cpp, got {adapter.scale}")
     path = Path(path)
     with atomic_path(path, mode=0o600) as tmp:
-        _write(tmp, adapter, spec)
-    logger.info("wrote GGUF adapter %s (rank %d, %d layers)", path, adapter.rank, adapter.n_layer)
+        _write(tmp, adapter, spec, dtype)
+    logger.info("wrote GGUF adapter %s (rank %d, %d layers, %s)", path, adapter.rank, adapter.n_layer, dtype)
     return path

@@ -160,7 +160,7 @@ def section_memory(b: Bench) -> tuple[list[Row], dict]:
     for n, t in b.taught.items():
         kv = kv_cache_bytes(t.tokens, spec.n_layer, spec.n_kv_head, spec.head_dim)
         row = Row("memory", f"{n} tok: adapter file", "bytes", t.adapter_bytes, kv, "f16 KV cache",
-                  note=f"rank {rank_of(b, t)}, float32")
+                  note=adapter_note(b, t))
         rows.append(with_target(row, "<= 0.05x", max_ratio=0.05) if n == TARGET_TOKENS else row)
         by_size.append({"size": n, "tokens": t.tokens, "adapter_bytes": t.adapter_bytes, "kv_bytes": kv})
     rss = library_rss(b)
@@ -178,6 +178,12 @@ def section_memory(b: Bench) -> tuple[list[Row], dict]:
 def rank_of(b: Bench, t: Taught) -> int:
     """Rank of the adapter taught from document ``t``, as the bundle's adapter layout records it (copy slots included)."""
     return b.svc.hypernet.layout.rank(t.chunks)
+def adapter_note(b: Bench, t: Taught) -> str:
+    """Rank and storage as the adapter file holds them (compact adapters no longer grow with the chunks)."""
+    from engine.core.adapter_file import validate_adapter_file
+
+    info = validate_adapter_file(b.svc.library.adapter_path(t.item), b.svc.spec)
+    return f"rank {info.rank}, {info.dtype}, {t.chunks} chunks"
 
 
 def library_rss(b: Bench) -> dict[str, dict[int, int | None]]:

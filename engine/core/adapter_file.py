@@ -74,7 +74,7 @@ KEY_BASE_SHA256 = "lorafy.base_sha256"
 KEY_KIND = "lorafy.kind"
 KEY_HYPERNET = "lorafy.hypernet"
 # adapter.meta keys that may be written, each as lorafy.<key>; nothing else (no paths, no document text)
-META_KEYS = ("kind", "hypernet", "base_sha256", "created", "n_chunks")
+META_KEYS = ("kind", "hypernet", "base_sha256", "created", "n_chunks", "compact")
 MAX_META_CHARS = 128
 
 PROBE_BYTES = 1 << 16

@@ -23,7 +23,13 @@ def adapter(tiny_spec, make_adapter):
 
 @pytest.fixture
 def written(tmp_path, adapter, tiny_spec) -> Path:
-    return write_gguf_adapter(adapter, tmp_path / "a.gguf", tiny_spec)
+    return write_gguf_adapter(adapter, tmp_path / "a.gguf", tiny_spec, dtype="f32")  # exact round trips
+
+
+def test_default_storage_is_f16(tmp_path, adapter, tiny_spec):
+    path = write_gguf_adapter(adapter, tmp_path / "a16.gguf", tiny_spec)
+    assert validate_adapter_file(path, tiny_spec).dtype == "F16"
+    np.testing.assert_allclose(read_adapter(path, tiny_spec).B, adapter.B, rtol=1e-3, atol=1e-6)
 
 
 def write_raw(path: Path, tensors: dict[str, np.ndarray], alpha=8.0, general_type="adapter",

@@ -281,3 +281,24 @@ def test_generation_after_cached_prompt_equals_fresh_generation(base_only, h1, t
     rt.complete(PROMPT, max_tokens=5)
     rt.set_active([(h1, 1.0)])
     assert rt.complete(PROMPT, max_tokens=5) == a  # cache holds PROMPT + the generated tokens; only the last re-runs
+def test_compact_f16_adapter_matches_the_full_f32_one(base_only, ad1, ad2, tiny_spec, adapters_dir):
+    """Two chunks' blocks merged by truncated SVD (rank kept) and stored as F16 give llama.cpp the same logits."""
+    from engine.core.compact import CompactConfig, compact_adapter
+
+    rt = base_only
+    A, B = concat_ranks([ad1.A, ad2.A], [ad1.B, ad2.B], np.concatenate)
+    full = LoraAdapter(A, B, ad1.scale)
+    small = compact_adapter(full, CompactConfig(rank_cap=64))
+    h_full = rt.load_adapter(write_gguf_adapter(full, adapters_dir / "full32.gguf", tiny_spec, dtype="f32"))
+    h_small = rt.load_adapter(write_gguf_adapter(small, adapters_dir / "compact16.gguf", tiny_spec))
+    ids = rt.tokenize(PROMPT)
+    base = rt.eval_logits(ids)
+    rt.set_active([(h_full, 1.0)])
+    want = rt.eval_logits(ids) - base
+    rt.set_active([(h_small, 1.0)])
+    got = rt.eval_logits(ids) - base
+    rt.set_active([])
+    rt.unload_adapter(h_full)
+    rt.unload_adapter(h_small)
+    assert np.abs(want).max() > 0.05
+    assert rel_err(got, want) < 1e-2
