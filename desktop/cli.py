@@ -191,7 +191,9 @@ def cmd_teach(svc, args) -> dict:
             if item is not None:
                 items.append(item)
             else:
-                refused.append({"path": doc.display, "status": doc.status, "reason": doc.reason})
+                reason = doc.reason or ("another Lorafy (the app or `lorafy watch`) is teaching it now"
+                                        if doc.status in ("queued", "running") else doc.status)
+                refused.append({"path": doc.display, "status": doc.status, "reason": reason})
     out = {"items": [item_row(i) for i in items], "refused": refused}
     if not args.json:
         for i in items:
