@@ -171,8 +171,12 @@ class Lorafy:
     def export(self, key: str, fmt: str, out: Path) -> Path:
         """Write an item's adapter as GGUF (a file) or PEFT (a folder) under ``out``."""
         item = self.library.resolve(key)
-        adapter = read_adapter(self.library.adapter_path(item), self.spec)
         out = Path(out)
+        home = self.library.home.resolve()
+        where = out.expanduser().resolve()
+        if where == home or home in where.parents:
+            raise ValueError(f"{out} is inside the Lorafy home {home}; export to a folder outside it")
+        adapter = read_adapter(self.library.adapter_path(item), self.spec)
         out.mkdir(parents=True, exist_ok=True)
         stem = file_stem(item.name) or item.id
         if fmt == "gguf":

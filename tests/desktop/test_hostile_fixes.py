@@ -121,3 +121,96 @@ def test_watch_once_ends_while_a_file_keeps_changing(svc, tmp_path):
         t.join()
     (doc,) = ix.queue.documents()
     assert took < 10 and doc.status == "refused" and "kept changing" in doc.reason
+
+
+def add_item(svc, text: str, name: str):
+    return svc.teach_text(text, name)
+
+
+def test_recovery_never_deletes_adapters_it_does_not_list(svc, tmp_path):
+    item = add_item(svc, "kept", "kept")
+    lib = svc.library
+    adapter = lib.adapter_path(item)
+    foreign = lib.adapters_dir / "users-own.gguf"
+    foreign.write_bytes(b"GGUF not ours")
+    user_tmp = lib.adapters_dir / ".draft.tmp"
+    user_tmp.write_bytes(b"someone's temp")
+    own_tmp = lib.adapters_dir / f".{item.id}.0123abcd.tmp"
+    own_tmp.write_bytes(b"half-written")
+    old = time.time() - 3600
+    for p in (adapter, foreign, user_tmp, own_tmp):
+        os.utime(p, (old, old))
+    for name in ("lorafy.db", "lorafy.db-wal", "lorafy.db-shm"):  # the damaged-database advice: move it away
+        if (lib.home / name).exists():
+            (lib.home / name).rename(tmp_path / name)
+    from desktop.store.library import Library
+
+    rec = Library(lib.home).recover(min_age_s=60)
+    q = lib.home / "quarantine"
+    assert sorted(p.name for p in q.iterdir()) == sorted([adapter.name, "users-own.gguf", ".draft.tmp"])
+    assert (q / adapter.name).read_bytes()[:4] == b"GGUF" and not own_tmp.exists()
+    assert sorted(rec.orphans_removed) == sorted([adapter.name, "users-own.gguf", ".draft.tmp"])
+
+
+def test_existing_home_keeps_its_mode(tmp_path, caplog):
+    from desktop.store.library import Library
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+    with caplog.at_level("WARNING"):
+        Library(shared)
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    assert "readable or writable by other users" in caplog.text
+    fresh = tmp_path / "a" / "fresh"
+    Library(fresh)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o700
+    assert stat.S_IMODE((fresh / "adapters").stat().st_mode) == 0o700
+
+
+def test_forget_needs_a_name_a_full_id_or_a_long_prefix(svc):
+    from desktop.store.library import LibraryError
+
+    a = add_item(svc, "first text", "first")
+    lib = svc.library
+    for key in ("", " ", a.id[0], a.id[:5]):
+        with pytest.raises(LibraryError):
+            lib.remove(key)
+    assert lib.items() == [a]
+    named = add_item(svc, "second text", a.id[:6])  # a name that is also a prefix of another id: the name wins
+    assert lib.resolve(a.id[:6]) == named
+    assert lib.resolve(a.id) == a and lib.resolve("first") == a
+    lib.remove(named.id)
+    assert lib.resolve(a.id[:6]) == a
+
+
+def test_export_into_the_home_is_refused(svc):
+    from desktop.service import Lorafy, ServiceConfig
+
+    a = add_item(svc, "text", "victim")
+    s = Lorafy(ServiceConfig(home=svc.library.home))
+    for out in (s.library.home, s.library.home / "adapters", s.library.home / "x" / ".."):
+        with pytest.raises(ValueError, match="inside the Lorafy home"):
+            s.export(a.id, "gguf", out)
+    assert [p.name for p in s.library.adapters_dir.iterdir()] == [a.adapter]
+
+
+def test_corrupt_database_gives_one_clear_error(svc, capsys, tmp_path):
+    from desktop.cli import main
+
+    add_item(svc, "text", "a")
+    db = svc.library.db_path
+    for name in ("lorafy.db-wal", "lorafy.db-shm"):
+        (db.parent / name).unlink(missing_ok=True)
+    data = bytearray(db.read_bytes())
+    page = 4096
+    for i in range(page, len(data), 7):  # every page past the header scrambled
+        data[i] = (data[i] * 31 + 7) % 256
+    db.write_bytes(bytes(data))
+    before = db.read_bytes()
+    for argv in (["list"], ["forget", "a"], ["teach", str(tmp_path / "nothing.txt")], ["export", "a", "--out", str(tmp_path / "o")]):
+        capsys.readouterr()
+        rc = main(["--home", str(db.parent), *argv])
+        err = capsys.readouterr().err
+        assert rc == 2 and "the library database is damaged" in err and "Traceback" not in err, (argv, err)
+    assert db.read_bytes() == before
