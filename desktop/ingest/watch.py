@@ -141,6 +141,22 @@ def _hash(path: bytes, limit: int) -> tuple[bytes, str]:
     return data, hashlib.sha256(data).hexdigest()
 
 
+def adapter_damage(path: Path) -> str:
+    """Why an adapter file is unusable ("" if it is sound): missing, not matching its content name, or invalid."""
+    from engine.core.adapter_file import validate_adapter_file
+    from desktop.store.library import sha256_file
+
+    try:
+        if len(path.stem) == 64 and sha256_file(path) != path.stem:
+            return "its bytes no longer match their checksum"
+        validate_adapter_file(path, None)
+    except FileNotFoundError:
+        return "the file is missing"
+    except Exception as e:  # AdapterFileError and anything a damaged file makes the reader raise
+        return f"{type(e).__name__}: {e}"
+    return ""
+
+
 def _within(path: bytes, root: bytes) -> bool:
     return path == root or path.startswith(root.rstrip(b"/") + b"/")
 
@@ -302,7 +318,23 @@ class Indexer:
             self.queue.refuse_path(path, root, reason)
             self._emit("refused", path, reason=reason)
             return "refused"
+        self._drop_if_damaged(path)
         return self._observe_now(path, root, name=name, explicit=True)
+
+    def _drop_if_damaged(self, path: bytes) -> None:
+        """Teaching a file again whose adapter is damaged (truncated, bit-flipped) forgets the broken item so the file
+        is taught afresh, instead of answering "taught" with the broken adapter."""
+        doc = self.queue.document(path)
+        item = self.library.item(doc.item_id) if doc and doc.status == "indexed" and doc.item_id else None
+        if item is None:
+            return
+        why = adapter_damage(self.library.adapter_path(item))
+        if why:
+            log.warning("the adapter of %r is damaged (%s); teaching %s again", item.name, why, display_path(path))
+            try:
+                self.owner.call(lambda svc: svc.forget(item.id))
+            except LibraryError:
+                pass
 
     def set_roots(self, roots: Sequence[Path]) -> None:
         """Watch these folders from now on (not destructive: memories of a folder no longer watched are kept)."""

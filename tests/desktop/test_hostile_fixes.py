@@ -214,3 +214,26 @@ def test_corrupt_database_gives_one_clear_error(svc, capsys, tmp_path):
         err = capsys.readouterr().err
         assert rc == 2 and "the library database is damaged" in err and "Traceback" not in err, (argv, err)
     assert db.read_bytes() == before
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip"])
+def test_teaching_again_regenerates_a_damaged_adapter(svc, tmp_path, damage):
+    from engine.core.adapter_file import validate_adapter_file
+
+    f = tmp_path / "a.txt"
+    f.write_text("a fact worth keeping")
+    (doc,) = teach(svc, [f])
+    item = svc.library.item(doc.item_id)
+    path = svc.library.adapter_path(item)
+    data = bytearray(path.read_bytes())
+    if damage == "truncate":
+        data = data[: len(data) // 2]
+    else:
+        data[len(data) - 100] ^= 0x01
+    os.chmod(path, 0o600)
+    path.write_bytes(bytes(data))
+    (doc,) = teach(svc, [f])
+    assert doc.status == "indexed"
+    again = svc.library.item(doc.item_id)
+    validate_adapter_file(svc.library.adapter_path(again), None)
+    assert len(svc.library.items()) == 1 and len(svc.taught) == 2
