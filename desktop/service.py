@@ -35,7 +35,9 @@ def file_stem(name: str) -> str:
     >>> file_stem("Reply in English/French."), file_stem("..")
     ('Reply in English_French', '')
     """
-    return re.sub(r"[/\\\x00]", "_", name).strip(". ")
+    from desktop.names import cap_utf8, name_from
+
+    return cap_utf8(re.sub(r"[/\\\x00]", "_", name_from(name, ""))).strip(". ")
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,9 @@ class Lorafy:
         ``sections``: (title, start, end) character spans from a parser (pages, headings), cited by sources;
         taken from ``provenance`` (files taught by the ingestion queue) when that is given.
         """
+        from desktop.names import check_name
+
+        name = check_name(name)  # before any model work: a bad name leaves nothing behind
         self.load()  # start-up is not teaching time (ask's timings exclude it too)
         t0 = time.perf_counter()
         if not text.strip():

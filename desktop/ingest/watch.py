@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from desktop.names import check_name, name_from
 from desktop.ingest.parsers import PARSER_VERSION, ParseLimits, ParseRefused, format_of
 from desktop.ingest.queue import IngestQueue, Job, display_path, fs_path
 from desktop.ingest.sandbox import parse_in_sandbox
@@ -288,6 +289,7 @@ class Indexer:
     def add_paths(self, paths: Iterable[Path], name: str | None = None) -> list[tuple[Any, str]]:
         """Queue files (folders: the readable files in them) as ``lorafy teach FILE`` does, without waiting: the
         running worker teaches them. Return (document, what observing it caused: see :meth:`_observe_now`)."""
+        name = check_name(name) if name is not None else None
         files = [f for p in paths for f in self._expand(os.fsencode(os.path.abspath(os.fspath(p))))]
         seen = [(f, self._add_one(f, folder, name=name if len(files) == 1 else None)) for f, folder in files]
         self._wake.set()
@@ -626,7 +628,7 @@ class Indexer:
         self._teach(job, doc)
 
     def _teach(self, job: Job, doc) -> None:
-        name = job.name or Path(display_path(job.path)).stem
+        name = job.name or name_from(Path(display_path(job.path)).stem)
         prov = Provenance(job.content_sha256, job.pipeline, doc.sections, self.queue.committer(job))
 
         def progress(done: int, total: int) -> None:

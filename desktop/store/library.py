@@ -288,12 +288,17 @@ class Library:
         prov = provenance or Provenance()
         item = replace(item, adapter=final.name, content_sha256=prov.content_sha256 or item.content_sha256,
                        pipeline=prov.pipeline or item.pipeline)
-        with self.connect() as con, transaction(con):
-            self._insert(con, item, sha, size)
-            con.executemany("INSERT INTO sections (item_id, idx, title, page, start_char, end_char) VALUES (?, ?, ?, ?, ?, ?)",
-                            [(item.id, i, s.title, s.page, s.start, s.end) for i, s in enumerate(prov.sections)])
-            if prov.record is not None:
-                prov.record(con, item)
+        try:
+            with self.connect() as con, transaction(con):
+                self._insert(con, item, sha, size)
+                con.executemany("INSERT INTO sections (item_id, idx, title, page, start_char, end_char) "
+                                "VALUES (?, ?, ?, ?, ?, ?)",
+                                [(item.id, i, s.title, s.page, s.start, s.end) for i, s in enumerate(prov.sections)])
+                if prov.record is not None:
+                    prov.record(con, item)
+        except Exception:  # nothing recorded: the new file must not stay behind as an orphan
+            self._drop_if_unreferenced(final.name)
+            raise
         return item
 
     def _drop_if_unreferenced(self, file: str) -> None:

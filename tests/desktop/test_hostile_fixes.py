@@ -237,3 +237,66 @@ def test_teaching_again_regenerates_a_damaged_adapter(svc, tmp_path, damage):
     again = svc.library.item(doc.item_id)
     validate_adapter_file(svc.library.adapter_path(again), None)
     assert len(svc.library.items()) == 1 and len(svc.taught) == 2
+
+
+def test_a_native_parser_abort_names_the_memory_limit(monkeypatch):
+    import sys
+
+    import desktop.ingest.sandbox as sandbox
+    from desktop.ingest.parsers import ParseLimits, ParseRefused
+
+    monkeypatch.setattr(sandbox, "child_command", lambda: [sys.executable, "-c", "import os; os.abort()"])
+    with pytest.raises(ParseRefused) as e:
+        sandbox.parse_in_sandbox(b"%PDF-1.4 ...", "bomb.pdf", ParseLimits(memory_mb=512))
+    assert "512 MiB memory limit" in str(e.value) and "SIGABRT" in str(e.value)
+
+
+@pytest.fixture(scope="module")
+def common(tiny_spec, tiny_bundle) -> list[str]:
+    return ["--base", str(tiny_spec.path), "--hypernet", str(tiny_bundle[0]), "--threads", "1", "--cpu"]
+
+
+ESC_NAME = "notes\x1b]0;pwned\x07\x1b[2J"
+
+
+def test_bad_names_are_refused_before_teaching(tmp_path, common, capsys):
+    from desktop.cli import main
+
+    f = tmp_path / "a.txt"
+    f.write_text("a fact")
+    home = tmp_path / "home"
+    for name in ("bad\udcff", ESC_NAME, "x" * 500, "  "):
+        capsys.readouterr()
+        assert main(["--home", str(home), *common, "teach", str(f), "--name", name]) == 2
+        err = capsys.readouterr().err
+        assert "\x1b" not in err and "name" in err, err
+    assert list((home / "adapters").iterdir()) == []
+
+
+def test_names_and_paths_are_printed_escaped(tmp_path, common, capsys):
+    from desktop.cli import main
+
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / f"{ESC_NAME}.txt").write_text("the escape file")
+    home = str(tmp_path / "home")
+    capsys.readouterr()
+    assert main(["--home", home, *common, "watch", "--once", str(d)]) == 0
+    assert main(["--home", home, *common, "list"]) == 0
+    out = capsys.readouterr()
+    assert "\x1b" not in out.out + out.err and "\x07" not in out.out + out.err
+    assert "indexed" in out.out and "notes" in out.out
+
+
+def test_export_of_long_and_escaped_names(svc, tmp_path, tiny_spec):
+    from desktop.service import Lorafy, ServiceConfig
+
+    long_name = "ж" * 200
+    a = svc.teach_text("long", name=long_name)
+    b = svc.teach_text("escape", name=ESC_NAME)
+    s = Lorafy(ServiceConfig(home=svc.library.home, base_path=tiny_spec.path))
+    out = tmp_path / "out"
+    p1 = s.export(a.id, "gguf", out)
+    p2 = s.export(b.id, "peft", out)
+    assert len(p1.name.encode()) <= 255 and p1.is_file()
+    assert "\x1b" not in p2.name and "\x07" not in p2.name and p2.is_dir()
