@@ -346,7 +346,7 @@ class Indexer:
     def _expand(self, p: bytes) -> list[tuple[bytes, bytes | None]]:
         """(file, the folder it must stay inside) for a named path: a file names itself (None); a folder's files
         (symlinks are not followed out of it, as under ``watch``)."""
-        if os.path.islink(p) or not os.path.isdir(p):
+        if not os.path.isdir(p):
             if not os.path.lexists(p):
                 raise FileNotFoundError(f"{display_path(p)}: no such file or folder")
             return [(p, None)]

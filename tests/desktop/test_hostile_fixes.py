@@ -300,3 +300,12 @@ def test_export_of_long_and_escaped_names(svc, tmp_path, tiny_spec):
     p2 = s.export(b.id, "peft", out)
     assert len(p1.name.encode()) <= 255 and p1.is_file()
     assert "\x1b" not in p2.name and "\x07" not in p2.name and p2.is_dir()
+
+
+def test_a_named_symlink_to_a_folder_is_taught_as_that_folder(svc, tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "a.txt").write_text("inside the linked folder")
+    os.symlink(real, tmp_path / "link")
+    docs = teach(svc, [tmp_path / "link"])
+    assert [(Path(d.display).name, d.status) for d in docs] == [("a.txt", "indexed")]
