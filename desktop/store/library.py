@@ -5,8 +5,9 @@ content. :meth:`Library.commit_adapter` is the one way a new adapter becomes
 visible: write to a temp file, fsync, rename to its content name, validate,
 then one transaction records the item (and, for files, the ingestion job and
 sections); only after that may the runtime load it. :meth:`Library.recover`
-(on start) re-queues interrupted jobs, removes temp files and unreferenced
-adapters, and runs ``PRAGMA quick_check``. A ``library.json`` from an earlier
+(on start) re-queues interrupted jobs, removes its own temp files, moves
+adapters it does not list (and other temp files) into ``<home>/quarantine/``
+(never deleting what it did not make), and runs ``PRAGMA quick_check``. A ``library.json`` from an earlier
 Lorafy is migrated on first open.
 """
 from __future__ import annotations
@@ -335,8 +336,9 @@ class Library:
             return "; ".join(r[0] for r in con.execute("PRAGMA quick_check"))
 
     def recover(self, min_age_s: float = 60.0) -> Recovery:
-        """Repair what a crash can leave: re-queue running jobs, drop items whose file is gone, delete temp files and
-        unreferenced adapter files older than ``min_age_s`` (younger ones may belong to a live writer)."""
+        """Repair what a crash can leave: re-queue running jobs, drop items whose file is gone, delete Lorafy's temp
+        files and quarantine unlisted adapter files older than ``min_age_s`` (younger ones may belong to a live
+        writer)."""
         check = self.quick_check()
         if check != "ok":
             raise LibraryError(damaged_message(self.db_path, check))
