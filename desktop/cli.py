@@ -116,7 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
     sv = sub.add_parser("serve", help="a local OpenAI-compatible server (127.0.0.1 only) for other apps")
     sv.add_argument("--port", type=int, default=None, help="TCP port (default 7745)")
     sv.add_argument("--key", default=os.environ.get("LORAFY_API_KEY"),
-                    help="require 'Authorization: Bearer KEY' (default: $LORAFY_API_KEY, else no key)")
+                    help="require 'Authorization: Bearer KEY' (default: $LORAFY_API_KEY, else no key); a key given "
+                    "here is visible to other users in `ps`: prefer $LORAFY_API_KEY or --key-file")
+    sv.add_argument("--key-file", type=Path, default=None,
+                    help="read the bearer key from this file (its first line), instead of --key")
     sv.add_argument("--host", default="127.0.0.1", help="a loopback address: 127.0.0.1 or ::1 (others are refused)")
     sv.add_argument("--max-tokens", type=int, default=256, help="answer length when a request gives none")
 
@@ -205,9 +208,13 @@ def item_row(item) -> dict:
 def cmd_teach(svc, args) -> dict:
     if not args.files and not args.text:
         raise SystemExit("lorafy teach: give files to teach or --text \"an instruction\"")
+    from desktop.names import check_name, name_from, shown
+
     items, refused = [], []
+    if args.name is not None:
+        args.name = check_name(args.name)  # before any teaching
     if args.text:
-        items.append(svc.teach_text(args.text, args.name or args.text[:40], kind="skill", source="text"))
+        items.append(svc.teach_text(args.text, args.name or name_from(args.text[:40]), kind="skill", source="text"))
     if args.files:  # through the ingestion queue and the parse sandbox, like the watcher
         from desktop.ingest.watch import Indexer, InlineOwner, WatchConfig
 
@@ -217,13 +224,15 @@ def cmd_teach(svc, args) -> dict:
             if item is not None:
                 items.append(item)
             else:
-                refused.append({"path": doc.display, "status": doc.status, "reason": doc.reason})
+                reason = doc.reason or ("another Lorafy (the app or `lorafy watch`) is teaching it now"
+                                        if doc.status in ("queued", "running") else doc.status)
+                refused.append({"path": doc.display, "status": doc.status, "reason": reason})
     out = {"items": [item_row(i) for i in items], "refused": refused}
     if not args.json:
         for i in items:
-            print(f"taught {i.kind} {i.name!r} as {i.id}: {i.tokens} tokens, {i.chunks} chunk(s), {i.teach_seconds:.2f} s")
+            print(f"taught {i.kind} {shown(i.name)!r} as {i.id}: {i.tokens} tokens, {i.chunks} chunk(s), {i.teach_seconds:.2f} s")
     for r in refused:
-        print(f"lorafy: not taught: {r['path']}: {r['reason']}", file=sys.stderr)
+        print(f"lorafy: not taught: {shown(r['path'])}: {shown(r['reason'])}", file=sys.stderr)
     if refused:
         out["_rc"] = 2
     return out
@@ -231,6 +240,7 @@ def cmd_teach(svc, args) -> dict:
 
 def cmd_watch(svc, args) -> dict:
     from desktop.ingest.watch import Indexer, InlineOwner
+    from desktop.names import shown
     from desktop.store.library import LibraryError
 
     if not svc.library.try_lock():  # the app or another `lorafy watch` drives this home (and ran its recovery)
@@ -246,7 +256,7 @@ def cmd_watch(svc, args) -> dict:
         docs = [d for r in indexer.roots for d in indexer.queue.documents(r)]
         if not args.json:
             for d in docs:
-                print(f"{d.status:<8} {d.display}" + (f" — {d.reason}" if d.reason else ""))
+                print(f"{d.status:<8} {shown(d.display)}" + (f" — {shown(d.reason)}" if d.reason else ""))
             print(f"{st.indexed} indexed, {st.refused} refused, {st.failed} failed, {st.queued} queued")
         return {"status": {k: getattr(st, k) for k in ("indexed", "refused", "failed", "queued", "missing")},
                 "documents": [{"path": d.display, "status": d.status, "reason": d.reason, "item": d.item_id} for d in docs]}
@@ -254,7 +264,7 @@ def cmd_watch(svc, args) -> dict:
 
     owner = ModelOwner(svc)
     indexer = Indexer(owner, args.dirs, on_event=lambda e: e.kind == "progress" or print(
-        f"{e.kind:<8} {e.path}" + (f" — {e.reason}" if e.reason else ""), flush=True))
+        f"{e.kind:<8} {shown(e.path)}" + (f" — {shown(e.reason)}" if e.reason else ""), flush=True))
     indexer.start()
     print(f"watching {', '.join(map(str, args.dirs))} (Ctrl-C to stop)", flush=True)
     try:
@@ -274,7 +284,10 @@ def cmd_ask(svc, args) -> dict:
                 "sources": ans.sources}
     use = svc.with_auto(args.question, args.use) if args.auto else args.use
     if args.auto:
-        print(f"(memories chosen: {', '.join(svc.library.resolve(k).name for k in use) or 'none'})", file=sys.stderr)
+        from desktop.names import shown
+
+        print(f"(memories chosen: {', '.join(shown(svc.library.resolve(k).name) for k in use) or 'none'})",
+              file=sys.stderr)
     ans = svc.ask(args.question, use=use, context=context, max_tokens=args.max_tokens,
                   on_piece=lambda piece: print(piece, end="", flush=True))
     print()
@@ -284,12 +297,14 @@ def cmd_ask(svc, args) -> dict:
 
 def print_sources(sources: list[dict]) -> None:
     """Sources under an answer: memory, file and section, character span, the passage's words."""
+    from desktop.names import shown
+
     if sources:
         print("sources:")
     for n, s in enumerate(sources, 1):
         where = ", ".join(filter(None, [s["source"], s["section"]]))
-        print(f"  [{n}] {s['name']} ({where}) chars {s['start']}-{s['end']}, score {s['score']:.3g}")
-        print(f"      {' '.join(s['snippet'].split())}")
+        print(f"  [{n}] {shown(s['name'])} ({shown(where)}) chars {s['start']}-{s['end']}, score {s['score']:.3g}")
+        print(f"      {shown(' '.join(s['snippet'].split()))}")
 
 
 def cmd_chat(svc, args) -> dict:
@@ -325,12 +340,14 @@ def cmd_chat(svc, args) -> dict:
 
 
 def cmd_list(svc, args) -> dict:
+    from desktop.names import shown
+
     items = svc.library.items()
     if not args.json:
         if not items:
             print("nothing taught yet: try `lorafy teach FILE` or `lorafy teach --text \"...\"`")
         for i in items:
-            print(f"{i.id}  {i.kind:<6}  {i.tokens:>7} tok  {i.chunks:>3} ch  {i.name}")
+            print(f"{i.id}  {i.kind:<6}  {i.tokens:>7} tok  {i.chunks:>3} ch  {shown(i.name)}")
     return {"items": [item_row(i) for i in items]}
 
 
@@ -394,7 +411,11 @@ def cmd_serve(args) -> int:
     from desktop.owner import ModelOwner
     from desktop.server import DEFAULT_PORT, ServerConfig, serve
 
-    cfg = ServerConfig(host=args.host, port=DEFAULT_PORT if args.port is None else args.port, key=args.key,
+    key = args.key
+    if args.key_file is not None:
+        lines = args.key_file.read_text(encoding="utf-8").splitlines()
+        key = lines[0].strip() if lines else ""
+    cfg = ServerConfig(host=args.host, port=DEFAULT_PORT if args.port is None else args.port, key=key,
                        default_max_tokens=args.max_tokens)  # refuses a non-loopback host before loading anything
     owner = ModelOwner(make_service(args))
     try:
@@ -452,13 +473,17 @@ def print_demo_table(rows) -> None:
 
 def cmd_forget(svc, args) -> dict:
     item = svc.forget(args.key)
-    print(f"forgot {item.kind} {item.name!r} ({item.id})")
+    from desktop.names import shown
+
+    print(f"forgot {item.kind} {shown(item.name)!r} ({item.id})")
     return {}
 
 
 def cmd_export(svc, args) -> dict:
     path = svc.export(args.key, args.format, args.out)
-    print(f"wrote {path} — note: an adapter carries its document's content; share it only where the document may go")
+    from desktop.names import shown
+
+    print(f"wrote {shown(str(path))} — note: an adapter carries its document's content; share it only where the document may go")
     return {}
 
 

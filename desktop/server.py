@@ -19,6 +19,7 @@ import json
 import logging
 import math
 import queue
+import select
 import socket
 import threading
 import time
@@ -39,6 +40,10 @@ log = logging.getLogger(__name__)
 DEFAULT_PORT = 7745
 BASE_MODEL, AUTO_MODEL = "base", "auto"
 MAX_BODY_BYTES = 8 << 20
+MAX_JSON_DEPTH = 64  # deeper request bodies are refused (400) before anything walks them
+READ_TIMEOUT_S = 30.0  # a socket read or write that waits longer closes the connection
+MAX_CONNECTIONS = 32  # more at once are answered 503 and closed
+DISCONNECT_POLL_S = 0.2  # how often a waiting request checks that its client is still there
 LOCAL_HOSTNAMES = ("127.0.0.1", "localhost", "::1")
 
 
@@ -291,7 +296,12 @@ class StopText:
 
 
 def run_plan(svc: "Lorafy", plan: Plan, on_piece: Callable[[str], None], cancel: threading.Event) -> Result:
-    """Generate ``plan`` with its adapters (plus auto-chosen memories), calling ``on_piece`` with each new piece."""
+    """Generate ``plan`` with its adapters (plus auto-chosen memories), calling ``on_piece`` with each new piece.
+
+    ``cancel`` (the client went away) stops generation after the current piece; set before the plan's turn on the
+    owner thread, nothing is generated."""
+    if cancel.is_set():
+        return Result(text="", finish_reason="stop", adapters=[], sources=[], prompt_tokens=0, completion_tokens=0)
     use = svc.with_auto(plan.question, plan.use) if plan.auto else list(plan.use)
     weights = list(plan.weights) + [1.0] * (len(use) - len(plan.weights))
     stop, out, n_raw = StopText(plan.stop), [], 0
@@ -365,6 +375,66 @@ def host_is_local(host_header: str | None) -> bool:
     return host.lower() in LOCAL_HOSTNAMES or (host.startswith("127.") and _is_loopback(host))
 
 
+def origin_is_local(origin: str | None) -> bool:
+    """Whether a browser's Origin header is a page served from this machine (absent: not a browser request).
+
+    >>> origin_is_local(None), origin_is_local("http://localhost:3000"), origin_is_local("https://evil.example")
+    (True, True, False)
+    >>> origin_is_local("null"), origin_is_local("http://127.0.0.1.evil.example")
+    (False, False)
+    """
+    if origin is None:
+        return True
+    parts = urlsplit(origin.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    host = parts.hostname.lower()
+    return host in LOCAL_HOSTNAMES or _is_loopback(host)
+
+
+def json_depth_ok(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether the brackets of a JSON text nest at most ``limit`` deep (strings skipped); linear, no recursion.
+
+    >>> json_depth_ok(b'[[["]]]]]]"]]]', 3), json_depth_ok(b"[" * 5 + b"]" * 5, 4)
+    (True, False)
+    """
+    depth, in_str, esc = 0, False, False
+    for b in raw:
+        if in_str:
+            if esc:
+                esc = False
+            elif b == 0x5C:
+                esc = True
+            elif b == 0x22:
+                in_str = False
+        elif b == 0x22:
+            in_str = True
+        elif b in (0x5B, 0x7B):
+            depth += 1
+            if depth > limit:
+                return False
+        elif b in (0x5D, 0x7D):
+            depth -= 1
+    return True
+
+
+def client_gone(sock: socket.socket) -> bool:
+    """Whether the peer closed its end (readable with nothing to read), without consuming any bytes."""
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
+    except (OSError, ValueError):
+        return True
+
+
+def key_bytes(header_value: str) -> bytes:
+    """A header value as the bytes the client sent (http.server decodes headers as Latin-1)."""
+    try:
+        return header_value.encode("latin-1")
+    except UnicodeEncodeError:
+        return header_value.encode("utf-8", errors="surrogateescape")
+
+
 def _is_loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -380,12 +450,38 @@ class Handler(BaseHTTPRequestHandler):
 
     server: "LorafyServer"
     server_version = "lorafy"
+    timeout = READ_TIMEOUT_S  # socket timeout for every read and write (a half-sent request is dropped)
 
     def do_GET(self) -> None:
         self._handle("GET")
 
     def do_POST(self) -> None:
         self._handle("POST")
+
+    def do_OPTIONS(self) -> None:
+        """A CORS preflight: allowed for pages on this machine only; foreign origins get 403 and no CORS headers."""
+        origin = self.headers.get("Origin")
+        if not host_is_local(self.headers.get("Host")) or not origin_is_local(origin):
+            return self._json(403, ServerError(403, "cross-origin requests from other sites are refused",
+                                               "permission_error").body())
+        self.send_response(204)
+        self.send_header("Allow", "GET, POST, OPTIONS")
+        if origin is not None:
+            self.send_header("Access-Control-Allow-Origin", origin)
+            self.send_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+            self.send_header("Access-Control-Allow-Headers", "Authorization, Content-Type")
+            self.send_header("Vary", "Origin")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_PUT(self) -> None:
+        self._handle("PUT")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
+    def do_PATCH(self) -> None:
+        self._handle("PATCH")
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's name)
         log.info("%s %s", self.address_string(), format % args)
@@ -394,14 +490,17 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if not host_is_local(self.headers.get("Host")):
                 raise ServerError(403, "this server answers requests addressed to localhost only", "permission_error")
+            if not origin_is_local(self.headers.get("Origin")):
+                raise ServerError(403, "cross-origin requests from other sites are refused", "permission_error")
             self._check_key()
             path = urlsplit(self.path).path.rstrip("/")
             path = path[3:] if path.startswith("/v1/") else path
             self._route(method, path)
         except ServerError as e:
             self._json(e.status, e.body(), {"WWW-Authenticate": "Bearer"} if e.status == 401 else None)
-        except (BrokenPipeError, ConnectionResetError):
-            log.info("client went away")
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            self.close_connection = True
+            log.info("client went away or stalled")
         except Exception as e:  # a bug or a model failure: the server keeps serving
             log.exception("request failed")
             self._json(500, ServerError(500, f"internal error: {e}", "server_error").body())
@@ -434,12 +533,12 @@ class Handler(BaseHTTPRequestHandler):
             return
         auth = self.headers.get("Authorization", "")
         given = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
-        if not hmac.compare_digest(given.encode(), key.encode()):
+        if not hmac.compare_digest(key_bytes(given), key.encode("utf-8")):
             raise ServerError(401, "missing or wrong API key: send 'Authorization: Bearer <the --key token>'",
                               "authentication_error", "invalid_api_key")
 
     def _body(self) -> dict:
-        if "application/json" not in self.headers.get("Content-Type", "").lower():
+        if self.headers.get("Content-Type") is None or self.headers.get_content_type() != "application/json":
             raise ServerError(415, "send the request body as JSON with 'Content-Type: application/json'")
         try:
             n = int(self.headers.get("Content-Length", ""))
@@ -447,10 +546,15 @@ class Handler(BaseHTTPRequestHandler):
             raise ServerError(411, "a Content-Length header is required") from None
         if not 0 <= n <= MAX_BODY_BYTES:
             raise ServerError(413, f"request body over {MAX_BODY_BYTES} bytes")
+        raw = self.rfile.read(n)
+        if len(raw) < n:
+            raise ServerError(400, "the request body ended before its Content-Length")
+        if not json_depth_ok(raw):
+            raise ServerError(400, f"request body nests deeper than {MAX_JSON_DEPTH} levels")
         try:
-            body = json.loads(self.rfile.read(n))
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise ServerError(400, f"request body is not valid JSON ({e})") from None
+            body = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+            raise ServerError(400, f"request body is not valid JSON ({str(e)[:200]})") from None
         if not isinstance(body, dict):
             raise ServerError(400, "request body must be a JSON object")
         return body
@@ -461,7 +565,18 @@ class Handler(BaseHTTPRequestHandler):
         rid = f"{'chatcmpl' if chat else 'cmpl'}-{uuid.uuid4().hex[:24]}"
         if body.get("stream"):
             return self._stream(rid, plan, chat)
-        result = self.server.owner.call(lambda svc: run_plan(svc, plan, lambda _: None, threading.Event()))
+        cancel = threading.Event()
+        future = self.server.owner.submit(lambda svc: run_plan(svc, plan, lambda _: None, cancel))
+        while True:  # the client may leave while the request waits or generates: then stop, answer nobody
+            try:
+                result = future.result(DISCONNECT_POLL_S)
+                break
+            except TimeoutError:
+                if client_gone(self.connection):
+                    cancel.set()
+                    self.close_connection = True
+                    log.info("client went away; generation stopped")
+                    return
         self._json(200, completion_body(rid, plan, result, chat))
 
     def _stream(self, rid: str, plan: Plan, chat: bool) -> None:
@@ -479,7 +594,15 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if chat:
                 self._event(chunk_body(rid, plan, chat, role=True))
-            while (piece := pieces.get()) is not _DONE:
+            while True:
+                try:
+                    piece = pieces.get(timeout=DISCONNECT_POLL_S)
+                except queue.Empty:
+                    if client_gone(self.connection):
+                        raise ConnectionResetError("client closed the connection") from None
+                    continue
+                if piece is _DONE:
+                    break
                 self._event(chunk_body(rid, plan, chat, text=piece))
             error = future.exception()
             if error is not None:
@@ -488,8 +611,8 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 self._event(chunk_body(rid, plan, chat, result=future.result()))
             self.wfile.write(b"data: [DONE]\n\n")
-        except (BrokenPipeError, ConnectionResetError):
-            cancel.set()  # the owner thread stops after its current piece
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            cancel.set()  # the owner thread stops after its current piece (or before its first one)
             log.info("client closed the stream")
 
     def _event(self, obj: dict) -> None:
@@ -512,12 +635,36 @@ class LorafyServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, owner: "ModelOwner", cfg: ServerConfig):
+    def __init__(self, owner: "ModelOwner", cfg: ServerConfig, max_connections: int = MAX_CONNECTIONS):
         check_loopback(cfg.host)
         self.address_family = socket.AF_INET6 if ":" in cfg.host else socket.AF_INET
         self.owner, self.cfg = owner, cfg
+        self._slots = threading.BoundedSemaphore(max_connections)
         super().__init__((cfg.host, cfg.port), Handler)
         check_loopback(self.server_address[0])  # what the socket really bound
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """One thread per connection up to the cap; beyond it, a 503 and the connection is closed."""
+        if not self._slots.acquire(blocking=False):
+            try:
+                request.settimeout(1.0)
+                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                                b"Connection: close\r\nContent-Length: 0\r\n\r\n")
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
     @property
     def url(self) -> str:

@@ -37,7 +37,9 @@ def file_stem(name: str) -> str:
     >>> file_stem("Reply in English/French."), file_stem("..")
     ('Reply in English_French', '')
     """
-    return re.sub(r"[/\\\x00]", "_", name).strip(". ")
+    from desktop.names import cap_utf8, name_from
+
+    return cap_utf8(re.sub(r"[/\\\x00]", "_", name_from(name, ""))).strip(". ")
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,9 @@ class Lorafy:
         ``sections``: (title, start, end) character spans from a parser (pages, headings), cited by sources;
         taken from ``provenance`` (files taught by the ingestion queue) when that is given.
         """
+        from desktop.names import check_name
+
+        name = check_name(name)  # before any model work: a bad name leaves nothing behind
         self.load()  # start-up is not teaching time (ask's timings exclude it too)
         t0 = time.perf_counter()
         if not text.strip():
@@ -170,8 +175,12 @@ class Lorafy:
     def export(self, key: str, fmt: str, out: Path) -> Path:
         """Write an item's adapter as GGUF (a file) or PEFT (a folder) under ``out``."""
         item = self.library.resolve(key)
-        adapter = read_adapter(self.library.adapter_path(item), self.spec)
         out = Path(out)
+        home = self.library.home.resolve()
+        where = out.expanduser().resolve()
+        if where == home or home in where.parents:
+            raise ValueError(f"{out} is inside the Lorafy home {home}; export to a folder outside it")
+        adapter = read_adapter(self.library.adapter_path(item), self.spec)
         out.mkdir(parents=True, exist_ok=True)
         stem = file_stem(item.name) or item.id
         if fmt == "gguf":

@@ -25,6 +25,8 @@ BOOT = f"import sys; sys.path.insert(0, {PACKAGE_ROOT!r}); from desktop.ingest.c
 CHILD_ENV = {**OFFLINE_ENV, "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1"}
 
 
+NATIVE_OOM_SIGNALS = tuple(-sig for sig in (signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS, getattr(signal, "SIGTRAP", 5),
+                                           signal.SIGILL))
 PARSE_CHILD_FLAG = "--parse-child"  # the frozen bundle's executable runs desktop.ingest.child when given this
 
 
@@ -42,6 +44,11 @@ def _crash_reason(proc: subprocess.CompletedProcess, limits: ParseLimits) -> str
     if proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
         return f"parsing used more than {limits.seconds:g} s of CPU time; the file may be malformed"
     last = err.splitlines()[-1] if err else "no message"
+    if proc.returncode in NATIVE_OOM_SIGNALS:  # C/C++ parsers (pdfium) abort or trap when an allocation fails
+        name = signal.Signals(-proc.returncode).name
+        return (f"the parser stopped ({name}: {last[:120]}), which is how it fails at the {limits.memory_mb} MiB "
+                "memory limit of the parse sandbox: the file most likely expands to more than that (a compressed "
+                "stream or image that inflates to gigabytes) or is damaged")
     return f"the parser crashed (exit code {proc.returncode}: {last[:200]}); the file may be damaged"
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from desktop.names import check_name, name_from
 from desktop.ingest.parsers import PARSER_VERSION, ParseLimits, ParseRefused, format_of
 from desktop.ingest.queue import IngestQueue, Job, display_path, fs_path
 from desktop.ingest.sandbox import parse_in_sandbox
@@ -44,10 +45,11 @@ class WatchConfig:
     poll_s: float = 0.25  # worker wake-up period when idle
     max_attempts: int = 3  # a job that fails unexpectedly is retried this many times in all
     recover_min_age_s: float = 60.0  # start-up cleanup leaves younger temp/orphan files alone (a live writer's)
+    max_settle_s: float = 60.0  # a file still changing after this long is reported (not waited for) until it settles
     limits: ParseLimits = field(default_factory=ParseLimits)
 
     def __post_init__(self) -> None:
-        if min(self.debounce_s, self.settle_s, self.grace_s, self.recover_min_age_s) < 0:
+        if min(self.debounce_s, self.settle_s, self.grace_s, self.recover_min_age_s, self.max_settle_s) < 0:
             raise ValueError("watch delays must be >= 0")
         if self.rescan_s <= 0 or self.poll_s <= 0 or self.max_attempts < 1:
             raise ValueError("rescan_s and poll_s must be > 0 and max_attempts >= 1")
@@ -105,15 +107,55 @@ def pipeline_id(svc: Any) -> str:
     return f"p{PARSER_VERSION}:{svc.spec.sha256[:16]}:{ident}"
 
 
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in words.
+
+    >>> file_kind(stat.S_IFIFO), file_kind(stat.S_IFCHR)
+    ('a named pipe (FIFO)', 'a character device')
+    """
+    for test, words in ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+                        (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return words
+    return "not a regular file"
+
+
+def not_regular(mode: int) -> str:
+    """The refusal reason for a path that is not a regular file."""
+    return f"{file_kind(mode)}, not a regular file; Lorafy does not read it"
+
+
 def _hash(path: bytes, limit: int) -> tuple[bytes, str]:
     """The file's bytes (at most ``limit + 1``: more means over the cap) and their sha256.
 
-    The read is sized by the file, not the cap: ``read(limit + 1)`` would allocate the whole cap (64 MiB) for every
-    small file. A file that grows meanwhile comes back short; callers compare with a later stat and look again.
+    Opened non-blocking and checked with fstat before any read: a FIFO, device or socket is refused
+    (ParseRefused), never read. The read is sized by the file, not the cap: ``read(limit + 1)`` would allocate the
+    whole cap (64 MiB) for every small file. A file that grows meanwhile comes back short; callers compare with a
+    later stat and look again.
     """
-    with open(path, "rb") as f:
-        data = f.read(min(limit, os.fstat(f.fileno()).st_size) + 1)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    with open(fd, "rb", closefd=True) as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ParseRefused(not_regular(st.st_mode))
+        data = f.read(min(limit, st.st_size) + 1)
     return data, hashlib.sha256(data).hexdigest()
+
+
+def adapter_damage(path: Path) -> str:
+    """Why an adapter file is unusable ("" if it is sound): missing, not matching its content name, or invalid."""
+    from engine.core.adapter_file import validate_adapter_file
+    from desktop.store.library import sha256_file
+
+    try:
+        if len(path.stem) == 64 and sha256_file(path) != path.stem:
+            return "its bytes no longer match their checksum"
+        validate_adapter_file(path, None)
+    except FileNotFoundError:
+        return "the file is missing"
+    except Exception as e:  # AdapterFileError and anything a damaged file makes the reader raise
+        return f"{type(e).__name__}: {e}"
+    return ""
 
 
 def _within(path: bytes, root: bytes) -> bool:
@@ -153,6 +195,7 @@ class Indexer:
         self._lock = threading.Lock()
         self._hints: dict[bytes, float] = {}  # path -> monotonic time it is due
         self._settling: dict[bytes, tuple[int, int, float]] = {}  # path -> (size, mtime_ns, first seen unchanged)
+        self._changing_since: dict[bytes, float] = {}  # path -> when it was first looked at without settling since
         self._online: dict[bytes, bool] = {}
         self._stop, self._wake, self._paused = threading.Event(), threading.Event(), threading.Event()
         self._thread: threading.Thread | None = None
@@ -235,7 +278,10 @@ class Indexer:
         return self.status()
 
     def teach_paths(self, paths: Iterable[Path], name: str | None = None, timeout: float | None = None) -> list:
-        """Teach files (folders: the readable files in them) through the queue now; return their documents."""
+        """Teach files (folders: the readable files in them) through the queue now; return their documents.
+
+        Recovers first (if no other Lorafy holds the home): a job a killed run left "running" is queued again."""
+        self._recover()
         docs = [d for d, _ in self.add_paths(paths, name)]
         self._drain([d.id for d in docs], timeout)
         return [self.queue.document(d.path) for d in docs]
@@ -243,23 +289,68 @@ class Indexer:
     def add_paths(self, paths: Iterable[Path], name: str | None = None) -> list[tuple[Any, str]]:
         """Queue files (folders: the readable files in them) as ``lorafy teach FILE`` does, without waiting: the
         running worker teaches them. Return (document, what observing it caused: see :meth:`_observe_now`)."""
+        name = check_name(name) if name is not None else None
         files = [f for p in paths for f in self._expand(os.fsencode(os.path.abspath(os.fspath(p))))]
-        seen = [(f, self._observe_now(f, self._root_of(f), name=name if len(files) == 1 else None, explicit=True))
-                for f in files]
+        seen = [(f, self._add_one(f, folder, name=name if len(files) == 1 else None)) for f, folder in files]
         self._wake.set()
         return [(d, what) for f, what in seen if (d := self.queue.document(f)) is not None]
+
+    def _add_one(self, path: bytes, folder: bytes | None, name: str | None) -> str:
+        """Check a named or found file as the watcher would (no symlink out of ``folder``, regular files only), then
+        hash and record it; a refusal is recorded with its reason and nothing is opened."""
+        root = self._root_of(path)
+        try:
+            st = self._stat_inside(path, folder) if folder is not None else os.stat(path)
+        except FileNotFoundError:
+            reason = "a broken symlink; Lorafy does not follow it" if os.path.islink(path) else "no such file"
+            self.queue.refuse_path(path, root, reason)
+            self._emit("refused", path, reason=reason)
+            return "refused"
+        except ParseRefused as e:
+            self.queue.refuse_path(path, root, str(e))
+            self._emit("refused", path, reason=str(e))
+            return "refused"
+        except OSError as e:
+            reason = f"cannot read the file ({e.strerror or e}); check its permissions"
+            self.queue.refuse_path(path, root, reason)
+            self._emit("refused", path, reason=reason)
+            return "refused"
+        if st is None or not stat.S_ISREG(st.st_mode):
+            reason = not_regular(st.st_mode if st is not None else stat.S_IFDIR)
+            self.queue.refuse_path(path, root, reason)
+            self._emit("refused", path, reason=reason)
+            return "refused"
+        self._drop_if_damaged(path)
+        return self._observe_now(path, root, name=name, explicit=True)
+
+    def _drop_if_damaged(self, path: bytes) -> None:
+        """Teaching a file again whose adapter is damaged (truncated, bit-flipped) forgets the broken item so the file
+        is taught afresh, instead of answering "taught" with the broken adapter."""
+        doc = self.queue.document(path)
+        item = self.library.item(doc.item_id) if doc and doc.status == "indexed" and doc.item_id else None
+        if item is None:
+            return
+        why = adapter_damage(self.library.adapter_path(item))
+        if why:
+            log.warning("the adapter of %r is damaged (%s); teaching %s again", item.name, why, display_path(path))
+            try:
+                self.owner.call(lambda svc: svc.forget(item.id))
+            except LibraryError:
+                pass
 
     def set_roots(self, roots: Sequence[Path]) -> None:
         """Watch these folders from now on (not destructive: memories of a folder no longer watched are kept)."""
         self.roots = [os.fsencode(os.path.abspath(os.fspath(r))) for r in roots]
         self.request_rescan()
 
-    def _expand(self, p: bytes) -> list[bytes]:
+    def _expand(self, p: bytes) -> list[tuple[bytes, bytes | None]]:
+        """(file, the folder it must stay inside) for a named path: a file names itself (None); a folder's files
+        (symlinks are not followed out of it, as under ``watch``)."""
         if not os.path.isdir(p):
             if not os.path.lexists(p):
                 raise FileNotFoundError(f"{display_path(p)}: no such file or folder")
-            return [p]
-        return sorted(f for f in self._walk(p) if format_of(display_path(f)) is not None)
+            return [(p, None)]
+        return [(f, p) for f in sorted(f for f in self._walk(p) if format_of(display_path(f)) is not None)]
 
     def _drain(self, document_ids: list[int] | None, timeout: float | None) -> None:
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -337,6 +428,8 @@ class Indexer:
 
     def _look(self, path: bytes, root: bytes, now: float) -> None:
         """Decide what a hinted path needs: nothing, a later look, a refusal, a grace period, or hashing."""
+        if format_of(display_path(path)) is None and self.queue.document(path) is None:
+            return
         try:
             st = self._stat_inside(path, root)
         except FileNotFoundError:
@@ -363,6 +456,15 @@ class Indexer:
             return
         key = (st.st_size, st.st_mtime_ns)
         seen = self._settling.get(path)
+        first = self._changing_since.setdefault(path, now)
+        if (seen is None or seen[:2] != key) and now - first > self.cfg.max_settle_s:
+            self._changing_since.pop(path, None)
+            self._settling.pop(path, None)
+            reason = (f"the file kept changing for over {self.cfg.max_settle_s:g} s; not taught this time "
+                      "(Lorafy looks again once it stops changing)")
+            self.queue.refuse_path(path, root, reason, st.st_size, st.st_mtime_ns)
+            self._emit("refused", path, reason=reason)
+            return
         if seen is None or seen[:2] != key:
             self._settling[path] = (*key, now)
             self.hint(path, self.cfg.settle_s)
@@ -370,10 +472,13 @@ class Indexer:
             self.hint(path, seen[2] + self.cfg.settle_s - now)
         else:
             del self._settling[path]
-            self._observe_now(path, root)
+            if self._observe_now(path, root) != "changing":
+                self._changing_since.pop(path, None)
 
     def _stat_inside(self, path: bytes, root: bytes) -> os.stat_result | None:
-        """stat a regular file, following a symlink only if it stays inside ``root``; None for folders and devices."""
+        """stat a regular file, following a symlink only if it stays inside ``root``; None for folders.
+
+        FIFOs, devices and sockets raise ParseRefused (a clear status; they are never opened)."""
         st = os.lstat(path)
         if stat.S_ISLNK(st.st_mode):
             try:
@@ -383,7 +488,11 @@ class Indexer:
             if not _within(target, os.fsencode(os.path.realpath(root))):
                 raise ParseRefused("a symlink to a file outside the watched folder; Lorafy does not follow it")
             st = os.stat(path)
-        return st if stat.S_ISREG(st.st_mode) else None
+        if stat.S_ISDIR(st.st_mode):
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            raise ParseRefused(not_regular(st.st_mode))
+        return st
 
     def _observe_now(self, path: bytes, root: bytes | None, name: str | None = None, explicit: bool = False) -> str:
         """Hash the file and record it; if it changed while hashing, look again later.
@@ -398,6 +507,10 @@ class Indexer:
             if self.queue.mark_missing(path):
                 self._emit("missing", path)
             return "missing"
+        except ParseRefused as e:
+            self.queue.refuse_path(path, root, str(e))
+            self._emit("refused", path, reason=str(e))
+            return "refused"
         except OSError as e:
             reason = f"cannot read the file ({e.strerror or e}); check its permissions"
             self.queue.refuse_path(path, root, reason)
@@ -500,6 +613,8 @@ class Indexer:
             self.queue.cancel(job, "the file was deleted")
             self.hint(job.path, 0.0)
             return
+        except ParseRefused as e:
+            return self._refuse(job, str(e))
         except OSError as e:
             return self._refuse(job, f"cannot read the file ({e.strerror or e}); check its permissions")
         if sha != job.content_sha256:
@@ -513,7 +628,7 @@ class Indexer:
         self._teach(job, doc)
 
     def _teach(self, job: Job, doc) -> None:
-        name = job.name or Path(display_path(job.path)).stem
+        name = job.name or name_from(Path(display_path(job.path)).stem)
         prov = Provenance(job.content_sha256, job.pipeline, doc.sections, self.queue.committer(job))
 
         def progress(done: int, total: int) -> None:

@@ -5,22 +5,27 @@ content. :meth:`Library.commit_adapter` is the one way a new adapter becomes
 visible: write to a temp file, fsync, rename to its content name, validate,
 then one transaction records the item (and, for files, the ingestion job and
 sections); only after that may the runtime load it. :meth:`Library.recover`
-(on start) re-queues interrupted jobs, removes temp files and unreferenced
-adapters, and runs ``PRAGMA quick_check``. A ``library.json`` from an earlier
+(on start) re-queues interrupted jobs, removes its own temp files, moves
+adapters it does not list (and other temp files) into ``<home>/quarantine/``
+(never deleting what it did not make), and runs ``PRAGMA quick_check``. A ``library.json`` from an earlier
 Lorafy is migrated on first open.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import re
 import secrets
+import shutil
 import sqlite3
+import stat
 import time
 import uuid
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from desktop.store.db import DB_NAME, connection, init_db, transaction
 from engine.core.atomic import TEMP_SUFFIX, fsync_dir, fsync_file  # every temp file is ".<something>.tmp"
@@ -31,6 +36,9 @@ INDEX_SCHEMA_VERSION = 1  # of the legacy library.json
 KINDS = ("memory", "skill")
 LEGACY_INDEX = "library.json"
 LOCK_NAME = "ingest.lock"
+QUARANTINE = "quarantine"  # files recovery found in the home but did not make: moved here, never deleted
+MIN_ID_PREFIX = 6  # shortest id prefix that names an item
+OWN_TEMP = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")  # the temp names Lorafy writes (engine.core.atomic, commit_adapter)
 
 
 class LibraryError(Exception):
@@ -87,13 +95,44 @@ class Recovery:
     broken_items: list[str] = field(default_factory=list)  # items whose adapter file was missing (dropped, re-queued)
 
 
+def _make_private_dir(path: Path) -> bool:
+    """Create ``path`` (and missing parents) with mode 0700; True if it was made here. An existing folder is left as
+    it is: Lorafy never changes the mode of a folder it did not make."""
+    if path.is_dir():
+        return False
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:
+        return False
+    os.chmod(path, 0o700)  # mkdir's mode is masked by the umask
+    return True
+
+
 def make_home(home: Path) -> Path:
-    """Create the home (0700) and its adapters folder; return the home."""
+    """Create the home and its adapters folder 0700 if missing; return the home.
+
+    A home that already exists keeps its mode (a shared or sticky folder stays so); if others may read or
+    write it, a warning says so.
+    """
     home = Path(home).expanduser()
-    (home / "adapters").mkdir(parents=True, exist_ok=True)
-    os.chmod(home, 0o700)
-    os.chmod(home / "adapters", 0o700)
+    made = _make_private_dir(home)
+    _make_private_dir(home / "adapters")
+    if not made:
+        mode = stat.S_IMODE(home.stat().st_mode)
+        if mode & 0o077:
+            log.warning("%s is readable or writable by other users (mode %o); your taught documents live there: "
+                        "use a private folder (chmod 700) or another --home", home, mode)
     return home
+
+
+def damaged_message(db_path: Path, detail: str) -> str:
+    """The one message for a damaged database, with a recovery that loses nothing."""
+    return (f"{db_path}: the library database is damaged ({' '.join(detail.split())[:200]}). Nothing was changed. "
+            f"Restore a backup of {db_path.name}, or move {db_path.name} (and any {db_path.name}-wal, "
+            f"{db_path.name}-shm) out of the folder to start a new index: Lorafy then moves the adapters it no longer "
+            f"lists into {db_path.parent / QUARANTINE} (nothing is deleted) and teaches watched folders again")
 
 
 def _item(row: sqlite3.Row) -> Item:
@@ -109,18 +148,29 @@ class Library:
         self._lock_fd: int | None = None
         try:
             init_db(self.db_path)
-        except (RuntimeError, sqlite3.DatabaseError) as e:
-            raise LibraryError(f"{self.db_path}: cannot open the library ({e}); "
-                               "restore a backup or move the file away to start afresh") from e
+            check = self.quick_check()
+        except RuntimeError as e:
+            raise LibraryError(f"{self.db_path}: cannot open the library ({e})") from e
+        except sqlite3.DatabaseError as e:
+            raise LibraryError(damaged_message(self.db_path, str(e))) from e
+        if check != "ok":
+            raise LibraryError(damaged_message(self.db_path, check))
         self._migrate_json()
 
     @property
     def adapters_dir(self) -> Path:
         return self.home / "adapters"
 
-    def connect(self):
-        """A context manager yielding a fresh connection to the home's database."""
-        return connection(self.db_path)
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """A fresh connection to the home's database; damage found while using it raises LibraryError (one message)."""
+        try:
+            with connection(self.db_path) as con:
+                yield con
+        except sqlite3.DatabaseError as e:
+            if isinstance(e, sqlite3.OperationalError) and "malformed" not in str(e) and "not a database" not in str(e):
+                raise
+            raise LibraryError(damaged_message(self.db_path, str(e))) from e
 
     # -- the interface the CLI, the app and the server use --------------------------------------
     def items(self) -> list[Item]:
@@ -153,10 +203,16 @@ class Library:
                     f"ON CONFLICT (id) DO UPDATE SET {updates}", [getattr(item, k) for k in ITEM_FIELDS])
 
     def resolve(self, key: str) -> Item:
-        """Find an item by id, id prefix or exact name; raise LibraryError if none or several match."""
+        """Find an item by full id or exact name, else by an id prefix of at least ``MIN_ID_PREFIX`` characters;
+        raise LibraryError if none or several match (an empty key matches nothing)."""
+        if not key or not key.strip():
+            raise LibraryError("give a memory or skill by its name or id; see `lorafy list`")
         items = self.items()
-        exact = [i for i in items if i.id == key or i.name == key]
-        found = exact or [i for i in items if i.id.startswith(key)]
+        exact = [i for i in items if i.id == key] or [i for i in items if i.name == key]
+        found = exact or ([i for i in items if i.id.startswith(key)] if len(key) >= MIN_ID_PREFIX else [])
+        if not found and 0 < len(key) < MIN_ID_PREFIX and any(i.id.startswith(key) for i in items):
+            raise LibraryError(f"{key!r} is too short to name an item: give its name, its full id or at least "
+                               f"{MIN_ID_PREFIX} characters of the id; see `lorafy list`")
         if not found:
             raise LibraryError(f"no memory or skill called {key!r}; see `lorafy list`")
         if len(found) > 1:
@@ -218,12 +274,17 @@ class Library:
         prov = provenance or Provenance()
         item = replace(item, adapter=final.name, content_sha256=prov.content_sha256 or item.content_sha256,
                        pipeline=prov.pipeline or item.pipeline)
-        with self.connect() as con, transaction(con):
-            self._insert(con, item, sha, size)
-            con.executemany("INSERT INTO sections (item_id, idx, title, page, start_char, end_char) VALUES (?, ?, ?, ?, ?, ?)",
-                            [(item.id, i, s.title, s.page, s.start, s.end) for i, s in enumerate(prov.sections)])
-            if prov.record is not None:
-                prov.record(con, item)
+        try:
+            with self.connect() as con, transaction(con):
+                self._insert(con, item, sha, size)
+                con.executemany("INSERT INTO sections (item_id, idx, title, page, start_char, end_char) "
+                                "VALUES (?, ?, ?, ?, ?, ?)",
+                                [(item.id, i, s.title, s.page, s.start, s.end) for i, s in enumerate(prov.sections)])
+                if prov.record is not None:
+                    prov.record(con, item)
+        except Exception:  # nothing recorded: the new file must not stay behind as an orphan
+            self._drop_if_unreferenced(final.name)
+            raise
         return item
 
     def _drop_if_unreferenced(self, file: str) -> None:
@@ -260,12 +321,12 @@ class Library:
             return "; ".join(r[0] for r in con.execute("PRAGMA quick_check"))
 
     def recover(self, min_age_s: float = 60.0) -> Recovery:
-        """Repair what a crash can leave: re-queue running jobs, drop items whose file is gone, delete temp files and
-        unreferenced adapter files older than ``min_age_s`` (younger ones may belong to a live writer)."""
+        """Repair what a crash can leave: re-queue running jobs, drop items whose file is gone, delete Lorafy's temp
+        files and quarantine unlisted adapter files older than ``min_age_s`` (younger ones may belong to a live
+        writer)."""
         check = self.quick_check()
         if check != "ok":
-            raise LibraryError(f"{self.db_path}: the database failed its check ({check[:200]}); "
-                               "restore a backup or move it away to start afresh (adapters stay in adapters/)")
+            raise LibraryError(damaged_message(self.db_path, check))
         now = time.time()
         with self.connect() as con, transaction(con):
             requeued = con.execute("UPDATE jobs SET state = 'queued', updated = ? WHERE state = 'running'", (now,)).rowcount
@@ -291,20 +352,37 @@ class Library:
                         "VALUES (?, ?, ?, 'queued', ?, ?)", (d["id"], d["content_sha256"], d["pipeline"], now, now))
 
     def _sweep_files(self, referenced: set[str], older_than: float) -> tuple[list[str], list[str]]:
+        """Temp files Lorafy writes (``.<name>.<8 hex>.tmp``) are deleted; adapters the database does not list and
+        other ``.*.tmp`` files are moved into ``<home>/quarantine/`` (never deleted: they may be the user's, or the
+        library of a database that was moved away). Files younger than ``older_than`` are left alone."""
         temps, orphans = [], []
         for folder in (self.home, self.adapters_dir):
             for p in folder.iterdir():
                 try:
-                    old = p.is_file() and p.stat().st_mtime <= older_than
+                    old = stat.S_ISREG(p.lstat().st_mode) and p.lstat().st_mtime <= older_than
                 except OSError:
                     continue
-                if old and p.name.startswith(".") and p.name.endswith(TEMP_SUFFIX):
+                if not old:
+                    continue
+                if OWN_TEMP.match(p.name):
                     p.unlink(missing_ok=True)
                     temps.append(p.name)
-                elif old and folder == self.adapters_dir and p.suffix == ".gguf" and p.name not in referenced:
-                    p.unlink(missing_ok=True)
+                elif p.name.startswith(".") and p.name.endswith(TEMP_SUFFIX) or (
+                        folder == self.adapters_dir and p.suffix == ".gguf" and p.name not in referenced):
+                    self.quarantine(p)
                     orphans.append(p.name)
         return temps, orphans
+
+    def quarantine(self, path: Path) -> Path:
+        """Move a file into ``<home>/quarantine/`` under a name not taken yet; return where it went."""
+        qdir = self.home / QUARANTINE
+        _make_private_dir(qdir)
+        dest, n = qdir / path.name, 1
+        while dest.exists():
+            dest, n = qdir / f"{path.stem}.{n}{path.suffix}", n + 1
+        os.replace(path, dest)
+        log.warning("moved %s into %s (Lorafy does not list it; nothing was deleted)", path, dest)
+        return dest
 
     # -- migration from library.json --------------------------------------------------------------
     def _migrate_json(self) -> None:

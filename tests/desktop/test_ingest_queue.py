@@ -171,17 +171,18 @@ def test_crash_leftovers_are_cleaned_and_the_interrupted_job_runs_once(setup, ti
               st.st_size, st.st_mtime_ns, "test")
     assert q.claim(3) is not None
     home = svc.library.home
-    (home / "adapters" / ".x.1234.tmp").write_bytes(b"GGUF half")
+    (home / "adapters" / ".x.0123abcd.tmp").write_bytes(b"GGUF half")
     (home / "adapters" / ("0" * 64 + ".gguf")).write_bytes(b"GGUF unrecorded")
-    (home / ".lorafy.db.tmp").write_bytes(b"x")
+    (home / ".settings.json.89abcdef.tmp").write_bytes(b"x")
     ix.library.unlock()  # the crashed process's lock dies with it
     # reopen: a new process with a new library and indexer
     svc2 = FakeService(home, tiny_spec, svc.make_adapter)
     ix2 = Indexer(InlineOwner(svc2), [docs], FAST, pipeline="test")
     ix2.run_once()
     rec = ix2.recovered
-    assert rec.requeued_jobs == 1 and sorted(rec.temp_removed) == [".lorafy.db.tmp", ".x.1234.tmp"]
-    assert rec.orphans_removed == ["0" * 64 + ".gguf"] and rec.quick_check == "ok"
+    assert rec.requeued_jobs == 1 and sorted(rec.temp_removed) == [".settings.json.89abcdef.tmp", ".x.0123abcd.tmp"]
+    assert rec.orphans_removed == ["0" * 64 + ".gguf"] and rec.quick_check == "ok"  # moved into quarantine/
+    assert (home / "quarantine" / ("0" * 64 + ".gguf")).read_bytes() == b"GGUF unrecorded"
     assert svc2.taught == ["second fact"] and jobs(svc2) == [("done", 1), ("done", 2)]
     check_invariants(svc2.library)
 
@@ -244,7 +245,7 @@ def test_library_json_is_migrated_and_the_old_api_still_works(tmp_path, tiny_spe
     (home / "library.json").write_text(json.dumps({"schema_version": 1, "items": [old]}))
     lib = Library(home)
     (item,) = lib.items()
-    assert item == Item(**old) and lib.resolve("notes") == item and lib.resolve("abc") == item
+    assert item == Item(**old) and lib.resolve("notes") == item and lib.resolve("abc123") == item
     assert not (home / "library.json").exists() and (home / "library.json.migrated").exists()
     assert Library(home).items() == [item]  # opening again does not migrate twice
     copy = lib.add(Item(**{**old, "id": lib.new_id(), "name": "copy"}))  # two items may share one adapter file
