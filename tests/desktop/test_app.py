@@ -362,21 +362,6 @@ def test_selftest_exits_zero_without_torch(tiny_spec, tiny_bundle):
     assert "selftest ok" in proc.stdout
 
 
-def test_help_diagnostics_shows_the_doctor_report(qtbot, app):
-    app.window.show_diagnostics()
-    box = app.window.diagnostics_box
-    qtbot.waitUntil(lambda: "Lorafy works here" in box.text() or "PROBLEM" in box.text(), timeout=120_000)
-    assert "self-check     PASS" in box.text() and "llama.cpp" in box.text()
-    box.close()
-
-
-def ask_and_wait(qtbot, app, text: str) -> Message:
-    app.window.question.setText(text)
-    with qtbot.waitSignal(app.controller.answerFinished, timeout=WAIT_MS) as sig:
-        qtbot.keyClick(app.window.question, Qt.Key.Key_Return)  # Enter sends
-    return sig.args[0]
-
-
 def test_a_conversation_keeps_earlier_turns_until_a_new_chat(qtbot, app, monkeypatch):
     plans = []
     real = type(app.svc).chat_plan
@@ -470,3 +455,20 @@ def test_bubbles_follow_a_dark_palette(qtbot):
     dark.setColor(QPalette.ColorRole.Text, QColor("#e0e0e0"))
     view.setPalette(dark)
     assert bubble_colour(True) in view.toHtml().lower() and "hello" in view.toPlainText()
+
+
+def test_help_diagnostics_shows_the_doctor_report(qtbot, app):
+    app.window.show_diagnostics()
+    box = app.window.diagnostics_box
+    qtbot.waitUntil(lambda: "Lorafy works here" in box.text() or "PROBLEM" in box.text(), timeout=120_000)
+    assert "self-check     PASS" in box.text() and "llama.cpp" in box.text()
+    box.close()
+    box.deleteLater()
+    app.window.activateWindow()
+
+
+def ask_and_wait(qtbot, app, text: str) -> Message:
+    app.window.question.setText(text)
+    with qtbot.waitSignal(app.controller.answerFinished, timeout=WAIT_MS) as sig:
+        qtbot.keyClick(app.window.question, Qt.Key.Key_Return)  # Enter sends
+    return sig.args[0]

@@ -275,12 +275,12 @@ def test_cached_prefix_and_parked_sets_give_the_logits_of_a_fresh_evaluation(bas
 def test_generation_after_cached_prompt_equals_fresh_generation(base_only, h1, tiny_spec):
     rt = base_only
     rt.set_active([(h1, 1.0)])
-    a = rt.complete(PROMPT, max_tokens=5)
+    a = "".join(rt.generate(PROMPT, max_tokens=5))
     assert len(rt._state.kv) > len(rt.tokenize(PROMPT))  # the generated tokens are cached too
     rt.set_active([])
-    rt.complete(PROMPT, max_tokens=5)
+    "".join(rt.generate(PROMPT, max_tokens=5))
     rt.set_active([(h1, 1.0)])
-    assert rt.complete(PROMPT, max_tokens=5) == a  # cache holds PROMPT + the generated tokens; only the last re-runs
+    assert "".join(rt.generate(PROMPT, max_tokens=5)) == a  # cache holds PROMPT + the generated tokens; only the last re-runs
 def test_compact_f16_adapter_matches_the_full_f32_one(base_only, ad1, ad2, tiny_spec, adapters_dir):
     """Two chunks' blocks merged by truncated SVD (rank kept) and stored as F16 give llama.cpp the same logits."""
     from engine.core.compact import CompactConfig, compact_adapter
