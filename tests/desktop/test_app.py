@@ -366,6 +366,7 @@ def test_a_conversation_keeps_earlier_turns_until_a_new_chat(qtbot, app, monkeyp
     plans = []
     real = type(app.svc).chat_plan
     monkeypatch.setattr(app.svc, "chat_plan", lambda m, n: plans.append(real(app.svc, m, n)) or plans[-1])
+    focus_window(qtbot, app)
     qtbot.keyClick(app.window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # Ctrl+N: a clean chat
     assert app.controller.conv.messages == []
     first = ask_and_wait(qtbot, app, "Who built the Harbour Bridge?")
@@ -401,6 +402,7 @@ def test_shift_enter_adds_a_line_and_escape_stops(qtbot, app):
     box.setText("Tell me a long story.")
     app.window.ask()
     assert app.controller.answering
+    focus_window(qtbot, app)
     qtbot.keyClick(app.window, Qt.Key.Key_Escape)
     gate.set()
     with qtbot.waitSignal(app.controller.answerFinished, timeout=WAIT_MS) as sig:
@@ -465,6 +467,14 @@ def test_help_diagnostics_shows_the_doctor_report(qtbot, app):
     box.close()
     box.deleteLater()
     app.window.activateWindow()
+
+
+def focus_window(qtbot, app) -> None:
+    """Window shortcuts (Ctrl+N, Esc) reach only the active window; earlier tests may have opened others."""
+    app.window.raise_()
+    app.window.activateWindow()
+    app.window.question.setFocus()
+    qtbot.waitUntil(app.window.isActiveWindow, timeout=5_000)
 
 
 def ask_and_wait(qtbot, app, text: str) -> Message:
