@@ -9,7 +9,7 @@ CPU it runs on (AMX tiles on Intel Xeons from Sapphire Rapids on, interleaved
 blocks on some Arm and AVX CPUs). A LoRA adapter cannot be applied to
 repacked weights ("cannot use buft 'AMX', fallback to CPU") and on AMX CPUs
 even a plain evaluation of the embedded base segfaults in native builds
-(llama.cpp 0.3.36 bindings; upstream issue #12587 is the same class of bug).
+(llama-cpp-python 0.3.36; ggml-org/llama.cpp#12587 reports the same class of bug upstream).
 ``lorafy bench`` measures what repacking would gain on prompt processing
 (``repack`` row) so the choice stays a measured one.
 
