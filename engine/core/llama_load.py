@@ -10,8 +10,8 @@ blocks on some Arm and AVX CPUs). A LoRA adapter cannot be applied to
 repacked weights ("cannot use buft 'AMX', fallback to CPU") and on AMX CPUs
 even a plain evaluation of the embedded base segfaults in native builds
 (llama-cpp-python 0.3.36; ggml-org/llama.cpp#12587 reports the same class of bug upstream).
-``lorafy bench`` measures what repacking would gain on prompt processing
-(``repack`` row) so the choice stays a measured one.
+``bench/repack_cost.py`` measures what repacking would gain on prompt
+processing, each load in its own process, so the choice stays a measured one.
 
 Uses only llama.cpp's public C API through llama-cpp-python's ctypes bindings;
 ``llama_cpp.Llama`` is not used because it builds its own model parameters.
