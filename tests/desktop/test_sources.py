@@ -137,12 +137,18 @@ def test_cli_ask_auto_shows_sources(lib, capsys, tiny_spec, tiny_bundle):
     assert "memories chosen: chess" in err and "sources:" in out and "[1] chess (" in out
 
 
-def test_eval_auto_and_all_modes_on_many_documents(capsys, tmp_path, tiny_spec, tiny_bundle):
+def three_document_set(tmp_path: Path) -> Path:
+    """DOCS as an eval set, one question each (answers never produced: only the modes' wiring is tested)."""
     records = [{"id": name, "document": doc, "questions": [{"question": q, "answers": ["zzz-never"]}]}
                for (name, doc), q in zip(DOCS.items(), ["What is the printer on floor 3 called?",
                                                         "When does the river Aln flood?", "Who is the chess champion?"])]
-    dataset, report = tmp_path / "many.jsonl", tmp_path / "r.json"
+    dataset = tmp_path / "many.jsonl"
     dataset.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return dataset
+
+
+def test_eval_auto_and_all_modes_on_many_documents(capsys, tmp_path, tiny_spec, tiny_bundle):
+    dataset, report = three_document_set(tmp_path), tmp_path / "r.json"
     rc, out, err = run_cli(capsys, tmp_path / "home", tiny_spec, tiny_bundle, "eval", str(dataset), "--modes",
                            "lora,auto,all", "--max-tokens", "1", "--json", str(report))
     assert rc == 0, err
@@ -188,11 +194,7 @@ def test_passage_context_is_the_best_passage_of_the_given_memories(lib):
 
 
 def test_eval_passage_modes(capsys, tmp_path, tiny_spec, tiny_bundle):
-    records = [{"id": name, "document": doc, "questions": [{"question": q, "answers": ["zzz-never"]}]}
-               for (name, doc), q in zip(DOCS.items(), ["What is the printer on floor 3 called?",
-                                                        "When does the river Aln flood?", "Who is the chess champion?"])]
-    dataset, report = tmp_path / "many.jsonl", tmp_path / "r.json"
-    dataset.write_text("".join(json.dumps(r) + "\n" for r in records))
+    dataset, report = three_document_set(tmp_path), tmp_path / "r.json"
     rc, out, err = run_cli(capsys, tmp_path / "home", tiny_spec, tiny_bundle, "eval", str(dataset), "--modes",
                            "passages,passages_lora,passages_auto", "--max-tokens", "1", "--json", str(report))
     assert rc == 0, err
