@@ -10,14 +10,13 @@ answer occurs in its document (the build checks it, case-insensitive). This fami
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pydoc_text import section_text, word_count  # noqa: E402
+
+from engine.data.records import write_rows_jsonl  # noqa: E402
 
 HTML_ROOT = Path("/usr/share/doc/python3.11/html")
 OUT = Path(__file__).resolve().parent / "realtext_test_30.jsonl"
@@ -239,28 +238,13 @@ def build(html_root: Path) -> list[dict]:
     return records
 
 
-def write_jsonl(path: Path, records: list[dict]) -> None:
-    """Write one JSON object a line: temp file in the same folder, fsync, rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            for r in records:
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--html-root", type=Path, default=HTML_ROOT)
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     records = build(args.html_root)
-    write_jsonl(args.out, records)
+    write_rows_jsonl(args.out, records)
     print(f"wrote {len(records)} documents, {sum(len(r['questions']) for r in records)} questions to {args.out}")
 
 

@@ -33,7 +33,6 @@ import logging
 import os
 import re
 import sys
-import tempfile
 import zipfile
 import zlib
 from collections import Counter
@@ -43,6 +42,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
+from engine.data.records import write_rows_jsonl
 from engine.data.textclean import (CODE, HEADING, PARA, Block, html_blocks, info_blocks, markup_blocks, roff_blocks,
                                    roff_inline)
 
@@ -599,30 +599,16 @@ def count_rows(rows: list[dict]) -> dict:
     return out
 
 
-def write_jsonl_atomic(path: Path, rows: Iterable[dict]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            for row in rows:
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_corpus(out: Path, rows: list[dict]) -> dict:
     """Write corpus.jsonl, manifest.jsonl and counts.json into ``out``; returns the counts."""
     out.mkdir(parents=True, exist_ok=True)
     leaked = [r["id"] for r in rows if r["split"] == "test" or r["family"] == TEST_FAMILY]
     if leaked:
         raise ValueError(f"test-family documents must not be written to the corpus: {leaked[:3]}")
-    write_jsonl_atomic(out / "corpus.jsonl", rows)
-    write_jsonl_atomic(out / "manifest.jsonl", ({k: v for k, v in r.items() if k != "text"} for r in rows))
+    write_rows_jsonl(out / "corpus.jsonl", rows)
+    write_rows_jsonl(out / "manifest.jsonl", ({k: v for k, v in r.items() if k != "text"} for r in rows))
     counts = count_rows(rows)
-    write_jsonl_atomic(out / "counts.json", [counts])
+    write_rows_jsonl(out / "counts.json", [counts])
     return counts
 
 
@@ -662,7 +648,7 @@ def main(argv: list[str] | None = None) -> int:
                       lambda xs: tqdm(list(xs), desc="corpus", unit="file"), drops)
     counts = write_corpus(args.out, doc_rows(docs))
     counts["dropped_pieces"] = dict(sorted(drops.items()))
-    write_jsonl_atomic(args.out / "counts.json", [counts])
+    write_rows_jsonl(args.out / "counts.json", [counts])
     print(json.dumps(counts, indent=1))
     return 0
 

@@ -127,20 +127,25 @@ def from_json(obj: Any) -> Record:
     return Record(obj["id"], obj["document"], questions, obj.get("kind", "unknown"))
 
 
-def write_jsonl(path: str | os.PathLike[str], records: Iterable[Record]) -> None:
-    """Write ``records`` to ``path`` atomically: a temp file in the same folder, fsync, rename."""
+def write_rows_jsonl(path: str | os.PathLike[str], rows: Iterable[dict]) -> None:
+    """Write JSON objects one a line to ``path`` atomically: a temp file in the same folder, fsync, rename."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            for record in records:
-                f.write(json.dumps(to_json(record), ensure_ascii=False) + "\n")
+            for row in rows:
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_jsonl(path: str | os.PathLike[str], records: Iterable[Record]) -> None:
+    """Write ``records`` to ``path`` atomically (:func:`write_rows_jsonl`)."""
+    write_rows_jsonl(path, (to_json(record) for record in records))
 
 
 def read_jsonl(path: str | os.PathLike[str]) -> list[Record]:
