@@ -303,23 +303,15 @@ class Indexer:
             st = self._stat_inside(path, folder) if folder is not None else os.stat(path)
         except FileNotFoundError:
             reason = "a broken symlink; Lorafy does not follow it" if os.path.islink(path) else "no such file"
-            self.queue.refuse_path(path, root, reason)
-            self._emit("refused", path, reason=reason)
-            return "refused"
+            return self._refuse_path(path, root, reason)
         except ParseRefused as e:
-            self.queue.refuse_path(path, root, str(e))
-            self._emit("refused", path, reason=str(e))
-            return "refused"
+            return self._refuse_path(path, root, str(e))
         except OSError as e:
             reason = f"cannot read the file ({e.strerror or e}); check its permissions"
-            self.queue.refuse_path(path, root, reason)
-            self._emit("refused", path, reason=reason)
-            return "refused"
+            return self._refuse_path(path, root, reason)
         if st is None or not stat.S_ISREG(st.st_mode):
             reason = not_regular(st.st_mode if st is not None else stat.S_IFDIR)
-            self.queue.refuse_path(path, root, reason)
-            self._emit("refused", path, reason=reason)
-            return "refused"
+            return self._refuse_path(path, root, reason)
         self._drop_if_damaged(path)
         return self._observe_now(path, root, name=name, explicit=True)
 
@@ -438,8 +430,7 @@ class Indexer:
                 self._emit("missing", path)
             return
         except ParseRefused as e:
-            self.queue.refuse_path(path, root, str(e))
-            self._emit("refused", path, reason=str(e))
+            self._refuse_path(path, root, str(e))
             return
         if st is None or format_of(display_path(path)) is None:
             return
@@ -451,8 +442,7 @@ class Indexer:
                 return
         if st.st_size > self.cfg.limits.max_bytes:
             reason = f"the file is {st.st_size:,} bytes, over the {self.cfg.limits.max_bytes:,}-byte limit"
-            self.queue.refuse_path(path, root, reason, st.st_size, st.st_mtime_ns)
-            self._emit("refused", path, reason=reason)
+            self._refuse_path(path, root, reason, st.st_size, st.st_mtime_ns)
             return
         key = (st.st_size, st.st_mtime_ns)
         seen = self._settling.get(path)
@@ -462,8 +452,7 @@ class Indexer:
             self._settling.pop(path, None)
             reason = (f"the file kept changing for over {self.cfg.max_settle_s:g} s; not taught this time "
                       "(Lorafy looks again once it stops changing)")
-            self.queue.refuse_path(path, root, reason, st.st_size, st.st_mtime_ns)
-            self._emit("refused", path, reason=reason)
+            self._refuse_path(path, root, reason, st.st_size, st.st_mtime_ns)
             return
         if seen is None or seen[:2] != key:
             self._settling[path] = (*key, now)
@@ -508,19 +497,13 @@ class Indexer:
                 self._emit("missing", path)
             return "missing"
         except ParseRefused as e:
-            self.queue.refuse_path(path, root, str(e))
-            self._emit("refused", path, reason=str(e))
-            return "refused"
+            return self._refuse_path(path, root, str(e))
         except OSError as e:
             reason = f"cannot read the file ({e.strerror or e}); check its permissions"
-            self.queue.refuse_path(path, root, reason)
-            self._emit("refused", path, reason=reason)
-            return "refused"
+            return self._refuse_path(path, root, reason)
         if after.st_size > self.cfg.limits.max_bytes:  # a dropped file skips _look's size check
             reason = f"the file is {after.st_size:,} bytes, over the {self.cfg.limits.max_bytes:,}-byte limit"
-            self.queue.refuse_path(path, root, reason, after.st_size, after.st_mtime_ns)
-            self._emit("refused", path, reason=reason)
-            return "refused"
+            return self._refuse_path(path, root, reason, after.st_size, after.st_mtime_ns)
         if (st.st_size, st.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(data) != after.st_size:
             self.hint(path, self.cfg.settle_s)
             return "changing"
@@ -685,6 +668,12 @@ class Indexer:
             self._observer.stop()
             self._observer.join(5)
             self._observer, self._observed = None, ()
+
+    def _refuse_path(self, path: bytes, root: bytes | None, reason: str, size: int = -1, mtime_ns: int = -1) -> str:
+        """A file refused before it became a job (:meth:`_refuse` is for jobs): record ``path`` as refused for ``reason`` and tell the listeners; returns the status "refused"."""
+        self.queue.refuse_path(path, root, reason, size, mtime_ns)
+        self._emit("refused", path, reason=reason)
+        return "refused"
 
     def _emit(self, kind: str, path: bytes, item_id: str | None = None, reason: str = "",
               old_item_id: str | None = None) -> None:
