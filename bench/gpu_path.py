@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.repack_cost import TEXT, cpu_flags, cpu_name  # noqa: E402
+from bench.repack_cost import TEXT, cpu_label  # noqa: E402
 
 PROMPT_Q = "What time does the ferry leave on weekdays?"
 
@@ -86,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     from desktop.service import Lorafy, ServiceConfig
     from engine.infer.runtime import Runtime, RuntimeConfig
 
-    results: dict = {"machine": {"cpu": cpu_name(), "flags": cpu_flags(), "threads": args.threads,
+    cpu, flags = cpu_label()
+    results: dict = {"machine": {"cpu": cpu, "flags": flags, "threads": args.threads,
                                  "gpu_offload": bool(llama_cpp.llama_supports_gpu_offload())}, "rows": {}}
     with tempfile.TemporaryDirectory() as tmp:
         svc = Lorafy(ServiceConfig(home=Path(tmp) / "home", base_path=args.base, threads=args.threads,

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
-import platform
 import statistics
 import sys
 import tempfile
@@ -65,22 +64,12 @@ def run_child(*args) -> float | str:
     return q.get()
 
 
-def cpu_flags() -> str:
-    try:
-        flags = Path("/proc/cpuinfo").read_text().split("flags", 1)[1].split("\n", 1)[0]
-    except (OSError, IndexError):
-        return ""
-    return " ".join(f for f in ("avx2", "avx512f", "avx512_vnni", "amx_tile", "amx_int8") if f" {f}" in flags)
+def cpu_label() -> tuple[str, str]:
+    """(CPU model, the llama.cpp-relevant instruction-set flags) as ``lorafy doctor`` reads them."""
+    from desktop.doctor import cpu_info
 
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    info = cpu_info()
+    return info["model"], " ".join(info["flags"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
                 on = run_child(str(spec.path), True, ad, args.threads, n, args.repeats)
                 ratio = on / off if isinstance(on, float) and isinstance(off, float) else None
                 rows.append({"tokens": n, "model": label, "repack_off_tok_s": off, "repack_on_tok_s": on, "on_over_off": ratio})
-    info = {"cpu": cpu_name(), "flags": cpu_flags(), "threads": args.threads, "base": spec.path.name}
+    cpu, flags = cpu_label()
+    info = {"cpu": cpu, "flags": flags, "threads": args.threads, "base": spec.path.name}
     fmt = lambda v: f"{v:9.0f}" if isinstance(v, float) else f"{v:>9}"  # noqa: E731
     print(f"prompt processing, tokens/s — {info['cpu']} ({info['flags']}), {args.threads} threads, {spec.path.name}")
     print(f"{'tokens':>6} {'model':<15} {'repack off (Lorafy)':>20} {'repack on':>20} {'on / off':>9}")

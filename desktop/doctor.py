@@ -17,7 +17,7 @@ from typing import Callable
 
 SELF_CHECK_TEXT = "The Kestrel K2 kettle weighs 1.3 kg. It was designed by Ilse Marwick in Tromsø."
 SELF_CHECK_QUESTION = "Who designed the Kestrel K2 kettle?"
-CPU_FLAGS = ("avx2", "avx512f", "avx512_vnni", "amx_tile", "neon", "sve")
+CPU_FLAGS = ("avx2", "avx512f", "avx512_vnni", "amx_tile", "amx_int8", "neon", "sve")
 
 
 @dataclass(frozen=True)
@@ -68,9 +68,8 @@ def onnx_info(session_providers: list[str] | None) -> dict:
 
 def disk_info(home: Path) -> dict:
     """The library folder, its adapters' bytes and the free space on its disk."""
-    adapters = home / "adapters"
-    used = sum(p.stat().st_size for p in adapters.glob("*.gguf")) if adapters.is_dir() else 0
-    count = len(list(adapters.glob("*.gguf"))) if adapters.is_dir() else 0
+    files = list((home / "adapters").glob("*.gguf"))
+    used, count = sum(p.stat().st_size for p in files), len(files)
     probe = home if home.exists() else home.parent
     free = shutil.disk_usage(probe).free if probe.exists() else None
     return {"home": str(home), "exists": home.exists(), "adapters": count, "adapter_bytes": used, "free_bytes": free}
