@@ -56,8 +56,8 @@ case $STEP in
     H=$(mktemp -d); printf 'The Kestrel K2 kettle weighs 1.3 kg and boils a litre in 95 seconds.\n' > /tmp/k.txt
     python3 -m desktop.cli --home "$H" --cpu teach /tmp/k.txt --name kettle && \
       python3 -m desktop.cli --home "$H" --cpu ask "How much does the Kestrel K2 kettle weigh?" --use kettle; echo "ask exit $?"
-    python3 -m pytest -q -p no:cacheprovider tests/engine/test_llama_load.py tests/engine/test_runtime.py \
-      "tests/engine/test_model.py::test_next_token_agrees_with_llama_cpp_on_real_base" 2>&1 | tail -5
+    python3 -m pytest -q -p no:cacheprovider tests/engine/core/test_llama_load.py tests/engine/infer/test_runtime.py \
+      "tests/engine/nn/test_model.py::test_next_token_agrees_with_llama_cpp_on_real_base" 2>&1 | tail -5
     for t in 2 16; do python3 bench/repack_cost.py --threads $t --tokens 512,2048 --json "$OUT/repack_amx_${t}t.json"; done ;;
   bench)
     site
