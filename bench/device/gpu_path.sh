@@ -49,8 +49,9 @@ case $STEP in
     ls -la /root/stage ;;
   check)
     site
-    wait_build cpu || exit 1
-    export PYTHONPATH=/root/lcp_cpu:/root/site:$PWD
+    LCP=${LCP:-cpu}  # LCP=cpuoff: a build made with -DGGML_NATIVE=OFF (build cpuoff '-DGGML_NATIVE=OFF')
+    wait_build $LCP || exit 1
+    export PYTHONPATH=/root/lcp_$LCP:/root/site:$PWD
     grep -o -m1 'amx_tile' /proc/cpuinfo; grep -m1 'model name' /proc/cpuinfo
     python3 -c "import llama_cpp; print(llama_cpp.llama_print_system_info().decode())"
     H=$(mktemp -d); printf 'The Kestrel K2 kettle weighs 1.3 kg and boils a litre in 95 seconds.\n' > /tmp/k.txt
@@ -58,7 +59,7 @@ case $STEP in
       python3 -m desktop.cli --home "$H" --cpu ask "How much does the Kestrel K2 kettle weigh?" --use kettle; echo "ask exit $?"
     python3 -m pytest -q -p no:cacheprovider tests/engine/core/test_llama_load.py tests/engine/infer/test_runtime.py \
       "tests/engine/nn/test_model.py::test_next_token_agrees_with_llama_cpp_on_real_base" 2>&1 | tail -5
-    for t in 2 16; do python3 bench/repack_cost.py --threads $t --tokens 512,2048 --json "$OUT/repack_amx_${t}t.json"; done ;;
+    for t in 2 16; do python3 bench/repack_cost.py --threads $t --tokens 512,2048 --json "$OUT/repack_amx_${LCP}_${t}t.json"; done ;;
   bench)
     site
     wait_build cuda || exit 1

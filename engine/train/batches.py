@@ -25,6 +25,8 @@ class BatchConfig:
     answer_suffix: str = "<|im_end|>"
     answer_space: bool = False  # answers of copied kinds that start with a letter are targets after a space (below)
     student_context_frac: float = 0.0  # share of questions of copied kinds whose student row also reads the text
+    max_qa_chars: int = 600  # longer question + target pairs are left out of training (see build_batch)
+    teacher_max_chars: int = 16384  # a teacher row reads at most this much of the document (about 8 chunks of 512 tokens)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.student_context_frac <= 1.0:
@@ -175,7 +177,10 @@ def build_batch(records: Sequence[Record], fmt: PromptFormat, tokenize: Tokenize
         n_chunks.append(len(pieces))
         forms = answer_forms([a for qa in rec.questions for a in qa.answers], tokenize) if rec.kind in COPIED_KINDS else []
         starts += [[len(pre) + i for i in answer_starts(p, forms)] for p in pieces]
-        qs = list(rec.questions)
+        # a question whose prompt and target together are longer than max_qa_chars would pad every student row
+        # of the batch to its length (a fill-in-the-blank over a hex key): trained only when nothing shorter is left
+        qs = [qa for qa in rec.questions if rec.kind not in COPIED_KINDS
+              or len(qa.question) + len(qa.target) <= cfg.max_qa_chars] or list(rec.questions)
         for qa in r.sample(qs, min(cfg.questions_per_doc, len(qs))):
             # student_context_frac: the student also reads the text (its window holding the answer), and so does
             # its teacher; a draw only when the option is on, so the random streams of older configs stay the same
@@ -188,7 +193,10 @@ def build_batch(records: Sequence[Record], fmt: PromptFormat, tokenize: Tokenize
             noop = rec.kind == NOOP_KIND
             kl = distil and (noop or rec.kind in DISTILLED_KINDS)
             plain = noop or seen or not (kl or all_teacher_rows)
-            t_rows_ids.append(s_rows_ids[-1] if plain else tokenize(fmt.in_context(text, qa.question)))
+            # the teacher reads at most the encoder's reach of a long document (the window holding the answer):
+            # a whole manual in every teacher row would not fit in memory
+            t_text = text if seen else context_for(rec.document, qa.answers[0], cfg.teacher_max_chars)
+            t_rows_ids.append(s_rows_ids[-1] if plain else tokenize(fmt.in_context(t_text, qa.question)))
             spaced = answer_space(rec.kind, qa.target, cfg.answer_space)
             answers.append(tokenize((" " if spaced else "") + qa.target + cfg.answer_suffix))
             first_kl.append(not spaced)

@@ -67,6 +67,28 @@ def test_student_rows_read_the_text_with_student_context(records, tiny_spec, tok
     assert seen.kl_mask.any() and seen.ce_mask.all()  # still distilled and trained on the gold target
 
 
+def test_long_documents_and_long_pairs_stay_bounded(records, tiny_spec, tokenize):
+    """A teacher row reads at most teacher_max_chars of the document; an overlong question + target is left out."""
+    from engine.data.records import QA, Record
+
+    fmt = PromptFormat(tiny_spec.chat_template)
+    rec = records[0]
+    long_doc = "\n\n".join([rec.document] + [f"Filler paragraph {i} about nothing in particular." for i in range(1500)])
+    assert len(long_doc) > 16384
+    long_qa = QA("Fill in the blank: " + "x" * 700, (rec.questions[0].answers[0],), rec.questions[0].answers[0])
+    big = Record("big", long_doc, (long_qa,) + tuple(rec.questions), rec.kind)
+    cfg = BatchConfig(chunk_tokens=128, min_chunk_tokens=16, questions_per_doc=50, max_chunks=2)
+    b = build_batch([big], fmt, tokenize, cfg, random.Random(0))
+    assert b.student_ids.shape[0] == len(rec.questions)  # the 700-character question is not drawn
+    assert b.teacher_ids.shape[1] < len(tokenize(long_doc)) // 3  # the teacher reads the window, not the manual
+    loose = build_batch([big], fmt, tokenize, replace(cfg, max_qa_chars=10_000, teacher_max_chars=10**7),
+                        random.Random(0))
+    assert loose.student_ids.shape[0] == len(rec.questions) + 1
+    assert loose.teacher_ids.shape[1] > len(tokenize(long_doc)) - 64
+    only_long = Record("only-long", rec.document, (long_qa,), rec.kind)  # nothing shorter left: the long one is kept
+    assert build_batch([only_long], fmt, tokenize, cfg, random.Random(0)).student_ids.shape[0] == 1
+
+
 def test_tiny_run_trains_on_realtext_and_logs_its_eval(tmp_path, records, tiny_spec, tokenize):
     write_records_xz(tmp_path / "train.jsonl.xz", records)
     write_records_xz(tmp_path / "val.jsonl.xz", records[:2])
