@@ -81,8 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     sizes = tuple(int(x) for x in args.sizes.split(","))
 
-    import llama_cpp
+    from engine.core.llama_load import llama_cpp_module
 
+    llama_cpp = llama_cpp_module()
     from desktop.service import Lorafy, ServiceConfig
     from engine.infer.runtime import Runtime, RuntimeConfig
 

@@ -30,9 +30,9 @@ TEXT = ("The harbour ferry leaves at twenty to eight on weekdays and the café o
 def _measure(base: str, extra: bool, adapter: str | None, threads: int, n_tokens: int, repeats: int, q) -> None:
     import ctypes
 
-    import llama_cpp
+    from engine.core.llama_load import LlamaModel, LoadConfig, llama_cpp_module
 
-    from engine.core.llama_load import LlamaModel, LoadConfig
+    llama_cpp = llama_cpp_module()
 
     m = LlamaModel(LoadConfig(Path(base), n_ctx=n_tokens + 8, n_batch=512, n_threads=threads, use_extra_bufts=extra))
     if adapter:

@@ -49,9 +49,9 @@ def cpu_info() -> dict:
 
 def llama_info() -> dict:
     """llama.cpp build: version, the CPU features it was compiled with, GPU offload, and Lorafy's load setting."""
-    import llama_cpp
+    from engine.core.llama_load import USE_EXTRA_BUFTS, llama_cpp_module
 
-    from engine.core.llama_load import USE_EXTRA_BUFTS
+    llama_cpp = llama_cpp_module()
 
     system = llama_cpp.llama_print_system_info().decode(errors="replace").strip()
     return {"llama_cpp_python": llama_cpp.__version__, "system_info": system,

@@ -29,8 +29,11 @@ def cpu_model() -> str:
 
 
 def machine_info(svc: "Lorafy") -> dict:
-    import llama_cpp
     import onnxruntime
+
+    from engine.core.llama_load import llama_cpp_module
+
+    llama_cpp = llama_cpp_module()
 
     rt, hn = svc.runtime, svc.hypernet
     return {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "cpu": cpu_model(), "cores": os.cpu_count(),

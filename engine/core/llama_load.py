@@ -21,6 +21,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -55,10 +56,33 @@ class LoadConfig:
                              "must be positive")
 
 
-def _lc():
+def _load_cxx_runtime() -> None:
+    """Make the C++ runtime the system links against global before llama.cpp's libraries are opened (Linux).
+
+    A llama-cpp-python built with the C++ runtime linked into each of its shared libraries (seen with
+    gcc 13.3 on an Intel Xeon host) gets one copy per library; loading the vocabulary then segfaults
+    ("init_tokenizer") even with ``vocab_only``. With the shared ``libstdc++.so.6`` opened first, every
+    library resolves to that one copy (measured with ``LD_PRELOAD``: teach, ask with an adapter and the
+    llama.cpp tests pass on that host). Opened by soname, it is the copy the process already has or the one
+    its dynamic linker would pick; a build that links it normally is unaffected.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libstdc++.so.6", mode=ctypes.RTLD_GLOBAL)
+        except OSError:  # no shared C++ runtime here: nothing to unify
+            pass
+
+
+def llama_cpp_module():
+    """The ``llama_cpp`` module, imported the one safe way (see :func:`_load_cxx_runtime`); every import of
+    llama-cpp-python in the product and the benchmarks goes through here."""
+    _load_cxx_runtime()
     import llama_cpp  # imported late: importing this module must not load the native library
 
     return llama_cpp
+
+
+_lc = llama_cpp_module
 
 
 def backend_init(verbose: bool = False) -> None:
@@ -67,10 +91,11 @@ def backend_init(verbose: bool = False) -> None:
     llama-cpp-python routes llama.cpp's log through one process-wide switch; every load sets it, as its
     own ``Llama`` does.
     """
+    lc = _lc()
     from llama_cpp import _logger
 
     _logger.set_verbose(verbose)
-    _lc().llama_backend_init()
+    lc.llama_backend_init()
 
 
 def model_params(n_gpu_layers: int = 0, vocab_only: bool = False, use_extra_bufts: bool = USE_EXTRA_BUFTS):

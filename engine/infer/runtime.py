@@ -125,9 +125,9 @@ class Runtime:
     """A loaded llama.cpp base with greedy generation and hot-swappable LoRA adapters."""
 
     def __init__(self, config: RuntimeConfig, spec: BaseSpec | None = None):
-        import llama_cpp
+        from engine.core.llama_load import llama_cpp_module
 
-        self._lc = llama_cpp
+        self._lc = llama_cpp_module()
         self.config = config
         self.spec = spec if spec is not None else read_spec(config.model_path)
         if Path(self.spec.path).resolve() != config.model_path.resolve():
@@ -138,10 +138,10 @@ class Runtime:
         self._handles = itertools.count(1)
         self._llm = self._load_base()
         self._vocab = self._llm.vocab
-        self.n_vocab = int(llama_cpp.llama_vocab_n_tokens(self._vocab))
-        self._n_batch = int(llama_cpp.llama_n_batch(self._llm.ctx))
-        self._batch = llama_cpp.llama_batch_init(self._n_batch, 0, 1)
-        self._add_bos = bool(llama_cpp.llama_vocab_get_add_bos(self._vocab))
+        self.n_vocab = int(self._lc.llama_vocab_n_tokens(self._vocab))
+        self._n_batch = int(self._lc.llama_n_batch(self._llm.ctx))
+        self._batch = self._lc.llama_batch_init(self._n_batch, 0, 1)
+        self._add_bos = bool(self._lc.llama_vocab_get_add_bos(self._vocab))
         self._stop_ids = self._find_stop_ids()
 
     # -- lifecycle -------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +47,38 @@ def test_no_module_loads_llama_cpp_models_by_itself():
 def test_the_scan_would_catch_a_direct_load():
     bad = "import llama_cpp\nllm = llama_cpp.Llama(model_path='m.gguf')\nfrom llama_cpp import Llama\n"
     assert set(_llama_cpp_uses(ast.parse(bad))) & FORBIDDEN == {"Llama"}
+
+
+def _imports_llama_cpp_itself(tree: ast.AST) -> bool:
+    """``import llama_cpp`` / ``from llama_cpp import x`` (a submodule import after llama_cpp_module() is fine)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(a.name == "llama_cpp" for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and node.module == "llama_cpp" and node.level == 0 \
+                and not all(a.name.startswith("_") for a in node.names):
+            return True
+    return False
+
+
+def test_the_product_imports_llama_cpp_through_the_loader():
+    """llama_cpp_module() opens the shared C++ runtime first; a bare import would skip that on a build that needs it."""
+    product = [p for p in _python_files() if not p.is_relative_to(ROOT / "tests")]
+    offenders = [str(p.relative_to(ROOT)) for p in product
+                 if _imports_llama_cpp_itself(ast.parse(p.read_text(encoding="utf-8"), str(p)))]
+    assert not offenders, "use engine.core.llama_load.llama_cpp_module():\n" + "\n".join(offenders)
+    assert _imports_llama_cpp_itself(ast.parse("import llama_cpp\n"))
+    assert _imports_llama_cpp_itself(ast.parse("from llama_cpp import llama_backend_init\n"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the shared C++ runtime is opened on Linux only")
+def test_llama_cpp_module_opens_the_shared_cxx_runtime_first():
+    code = ("import sys; from engine.core.llama_load import llama_cpp_module; "
+            "before = 'libstdc++' in open('/proc/self/maps').read(); llama_cpp_module(); "
+            "print(before, 'libstdc++' in open('/proc/self/maps').read(), 'llama_cpp' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    before, after, imported = out.stdout.split()
+    assert before == "False" and after == "True" and imported == "True"
 
 
 def test_model_params_keep_weights_in_the_plain_cpu_buffer():
