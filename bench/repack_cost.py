@@ -6,13 +6,15 @@ prompt-processing tokens/s without an adapter and with a LoRA adapter active::
 
     python bench/repack_cost.py [--base PATH] [--threads N] [--tokens 512,2048] [--json out.json]
 
-A row whose child died shows the signal instead of a number.
+A row whose child died shows the signal instead of a number. Each row also compares the last token's logits of
+the two loads (max |difference| and whether the next token is the same): speed only counts if the answer holds.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import multiprocessing as mp
+import queue
 import statistics
 import sys
 import tempfile
@@ -49,19 +51,30 @@ def _measure(base: str, extra: bool, adapter: str | None, threads: int, n_tokens
             if llama_cpp.llama_decode(m.ctx, llama_cpp.llama_batch_get_one(chunk, len(chunk))) != 0:
                 raise RuntimeError("llama_decode failed")
         times.append(time.perf_counter() - t0)
-    q.put(len(ids) / statistics.median(times))
+    import numpy as np
+
+    n_vocab = llama_cpp.llama_vocab_n_tokens(m.vocab)
+    logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(m.ctx, -1), shape=(n_vocab,)).copy()
+    q.put((len(ids) / statistics.median(times), logits))
 
 
-def run_child(*args) -> float | str:
-    """tokens/s from a child process, or why it died."""
+def run_child(*args) -> tuple[float, "object"] | str:
+    """(tokens/s, the last token's logits) from a child process, or why it died."""
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
     p = ctx.Process(target=_measure, args=(*args, q))
     p.start()
-    p.join(600)
-    if p.exitcode != 0:
+    out, t_end = None, time.monotonic() + 600
+    while out is None and time.monotonic() < t_end:  # read before join (200 KB of logits), stop if the child died
+        try:
+            out = q.get(timeout=1)
+        except queue.Empty:
+            if not p.is_alive():
+                break
+    p.join(60)
+    if p.exitcode != 0 or out is None:
         return f"crashed (exit {p.exitcode})"
-    return q.get()
+    return out
 
 
 def cpu_label() -> tuple[str, str]:
@@ -97,16 +110,26 @@ def main(argv: list[str] | None = None) -> int:
             for label, ad in (("base", None), ("base + adapter", adapter)):
                 off = run_child(str(spec.path), False, ad, args.threads, n, args.repeats)
                 on = run_child(str(spec.path), True, ad, args.threads, n, args.repeats)
-                ratio = on / off if isinstance(on, float) and isinstance(off, float) else None
-                rows.append({"tokens": n, "model": label, "repack_off_tok_s": off, "repack_on_tok_s": on, "on_over_off": ratio})
+                both = isinstance(on, tuple) and isinstance(off, tuple)
+                # the answer must not change with the buffer type: repacked weights with a LoRA fallback included
+                delta = float(np.abs(on[1] - off[1]).max()) if both else None
+                same_top = bool(on[1].argmax() == off[1].argmax()) if both else None
+                speed = lambda x: x[0] if isinstance(x, tuple) else x  # noqa: E731
+                rows.append({"tokens": n, "model": label, "repack_off_tok_s": speed(off), "repack_on_tok_s": speed(on),
+                             "on_over_off": speed(on) / speed(off) if both else None,
+                             "max_abs_logit_diff": delta, "same_next_token": same_top})
     cpu, flags = cpu_label()
     info = {"cpu": cpu, "flags": flags, "threads": args.threads, "base": spec.path.name}
     fmt = lambda v: f"{v:9.0f}" if isinstance(v, float) else f"{v:>9}"  # noqa: E731
     print(f"prompt processing, tokens/s — {info['cpu']} ({info['flags']}), {args.threads} threads, {spec.path.name}")
-    print(f"{'tokens':>6} {'model':<15} {'repack off (Lorafy)':>20} {'repack on':>20} {'on / off':>9}")
+    print(f"{'tokens':>6} {'model':<15} {'repack off (Lorafy)':>20} {'repack on':>20} {'on / off':>9} "
+          f"{'max |dlogit|':>12} {'same token':>10}")
     for r in rows:
         ratio = f"{r['on_over_off']:.2f}x" if r["on_over_off"] else "-"
-        print(f"{r['tokens']:>6} {r['model']:<15} {fmt(r['repack_off_tok_s']):>20} {fmt(r['repack_on_tok_s']):>20} {ratio:>9}")
+        diff = f"{r['max_abs_logit_diff']:.3f}" if r["max_abs_logit_diff"] is not None else "-"
+        same = {True: "yes", False: "NO", None: "-"}[r["same_next_token"]]
+        print(f"{r['tokens']:>6} {r['model']:<15} {fmt(r['repack_off_tok_s']):>20} {fmt(r['repack_on_tok_s']):>20} "
+              f"{ratio:>9} {diff:>12} {same:>10}")
     if args.json:
         args.json.write_text(json.dumps({"machine": info, "rows": rows}, indent=1))
     return 0
