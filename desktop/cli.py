@@ -100,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "chosen per question among all taught), all (all taught memories active)")
     ev.add_argument("--limit", type=int, default=None, help="only the first N records")
     ev.add_argument("--max-tokens", type=int, default=32)
+    ev.add_argument("--adapter-weight", type=float, default=1.0,
+                    help="scale of every active adapter (e.g. 0.5 beside passages in the prompt)")
     ev.add_argument("--json", type=Path, dest="json_out", help="write the full report here")
     ev.add_argument("--plot", type=Path, help="write an accuracy bar chart (PNG) here")
     add_adapter_arguments(ev)
@@ -376,12 +378,13 @@ def cmd_eval(svc, args) -> dict:
         sizes.append(svc.library.adapter_path(svc.library.resolve(key)).stat().st_size)
         return key
 
-    with svc.evaluating(args.max_tokens, choices) as (teach, answer, fits):
+    with svc.evaluating(args.max_tokens, choices, args.adapter_weight) as (teach, answer, fits):
         rows = run_eval(records, modes, partial(teach_sized, teach), answer, on_row=lambda r: bar.update(1),
                         fits_context=fits)
     bar.close()
     summary = summarise(rows)
     meta = eval_meta(svc, args, len(records), t0)
+    meta["adapter_weight"] = args.adapter_weight
     if sizes:
         meta["adapter_bytes"] = {"mean": sum(sizes) / len(sizes), "max": max(sizes), "n": len(sizes)}
     if choices:

@@ -220,14 +220,17 @@ class Lorafy:
         return plan_chat(self.spec.chat_template, messages, self.tokenize, self.runtime.n_ctx - max_tokens)
 
     def ask(self, question: str, use: Sequence[str] = (), context: str | None = None,
-            max_tokens: int = 128, auto: bool = False, on_piece: Callable[[str], None] | None = None) -> Answer:
+            max_tokens: int = 128, auto: bool = False, on_piece: Callable[[str], None] | None = None,
+            weights: Sequence[float] | None = None) -> Answer:
         """Answer one question; timings include prompt processing and generation.
 
         ``auto``: memories chosen for the question (:meth:`choose`) join ``use``. Answers made
         with memories carry their best-matching passages as ``sources``. ``on_piece`` sees the
-        answer as it streams.
+        answer as it streams. ``weights``: one scale per adapter of ``use`` (default 1.0 each; not with ``auto``).
         """
-        items = self.activate(self.with_auto(question, use) if auto else use)
+        if auto and weights is not None:
+            raise ValueError("weights are given per adapter of use; auto adds memories of its own")
+        items = self.activate(self.with_auto(question, use) if auto else use, weights)
         ids = self.tokenize(self.prompt(question, context))
         t0 = time.perf_counter()
         first, pieces = None, []
@@ -280,12 +283,14 @@ class Lorafy:
         return "\n\n".join(h.text for h in hits) if hits else None
 
     @contextmanager
-    def evaluating(self, max_tokens: int, choices: list | None = None) -> Iterator[tuple[Callable, Callable, Callable]]:
+    def evaluating(self, max_tokens: int, choices: list | None = None,
+                   adapter_weight: float = 1.0) -> Iterator[tuple[Callable, Callable, Callable]]:
         """(teach, answer, fits_context) callables for engine.eval.evaluate.run_eval on the user's path.
 
         Items taught for the evaluation are forgotten on exit, so the library is left as it was.
         Mode ``auto`` activates the memories chosen among those taught for the evaluation, ``all``
         every one of them; ``choices``, if given, collects (record's key, chosen keys) per auto answer.
+        Every active adapter is scaled by ``adapter_weight``.
         """
         taught: list[str] = []
         window = self.runtime.n_ctx - max_tokens
@@ -303,7 +308,8 @@ class Lorafy:
                 use = list(taught) if mode == "all" else [key] if key and mode != "passages" else []
             if mode.startswith("passages"):
                 document = self.passage_context(question, taught)
-            return self.ask(question, use=use, context=document, max_tokens=max_tokens).text
+            weights = [adapter_weight] * len(use) if use else None
+            return self.ask(question, use=use, context=document, max_tokens=max_tokens, weights=weights).text
 
         def fits(document: str, question: str) -> bool:
             return len(self.tokenize(self.prompt(question, document))) <= window

@@ -201,3 +201,18 @@ def test_eval_passage_modes(capsys, tmp_path, tiny_spec, tiny_bundle):
     full = json.loads(report.read_text())
     assert list(full["summary"]) == ["passages", "passages_lora", "passages_auto"]
     assert all(s["n"] == 3 for s in full["summary"].values())
+
+
+def test_eval_scales_every_active_adapter_by_the_adapter_weight(lib, monkeypatch):
+    svc, items, _ = lib
+    seen: list[list[float]] = []
+    real = svc.runtime.set_active
+    monkeypatch.setattr(svc.runtime, "set_active", lambda pairs: (seen.append([w for _, w in pairs]), real(pairs))[1])
+    with svc.evaluating(1, adapter_weight=0.25) as (teach, answer, _fits):
+        key = teach("r1", DOCS["river"])
+        answer("passages_lora", "Which river?", None, key)
+        answer("lora", "Which river?", None, key)
+        answer("passages", "Which river?", None, key)
+        assert seen[-3:] == [[0.25], [0.25], []]
+    with pytest.raises(ValueError, match="weights"):
+        svc.ask("Which river?", use=[items["river"].id], auto=True, weights=[0.5])
