@@ -107,7 +107,8 @@ def library_rows(items: Sequence[Item], jobs: Sequence[TeachJob], settings: Sett
                 status="disabled" if i.id in settings.disabled else "ready",
                 checked=i.id in settings.active and i.id not in settings.disabled,
                 tooltip=f"{i.source} · {i.tokens} tokens · {i.chunks} chunk(s)") for i in items]
-    rows += [Row(name=j.name, kind=j.kind, job_id=j.id, status=job_status(j), tooltip=j.error or j.source)
+    rows += [Row(name=j.name, kind=j.kind, job_id=j.id, status=job_status(j), tooltip=j.error or j.source,
+                 progress=(j.done, j.total) if j.state == "teaching" and j.total else None)
              for j in jobs if j.state != "ready"]
     return rows
 

@@ -1,11 +1,18 @@
-"""The side panel: memories and skills with a checkbox each (active for the next answer), their status, and a context menu."""
+"""The side panel: memories and skills with a checkbox each (active for the next answer), their status, and a context menu.
+
+A file being taught shows a progress bar (chunks taught of all) in its status column; clicking a row that
+failed emits ``reasonRequested`` with why, in words (the window shows it), besides the hover tooltip.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidgetItem
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QMenu, QStyle, QStyledItemDelegate,
+                               QStyleOptionProgressBar, QTreeWidget, QTreeWidgetItem)
+
+PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 1  # (done, total) of a row being taught, on the status column
 
 ACTIONS = ("rename", "disable", "enable", "export-gguf", "export-peft", "forget", "dismiss")
 
@@ -22,6 +29,7 @@ class Row:
     checked: bool = False
     disabled: bool = False
     tooltip: str = ""
+    progress: tuple[int, int] | None = None  # (chunks taught, chunks in all) while teaching
 
     @property
     def key(self) -> str:
@@ -32,11 +40,30 @@ class Row:
         return bool(self.item_id) and not self.disabled
 
 
+class ProgressDelegate(QStyledItemDelegate):
+    """Paints a progress bar in the status cell of a row with a (done, total) progress; other cells as usual."""
+
+    def paint(self, painter, option, index) -> None:
+        progress = index.data(PROGRESS_ROLE)
+        if index.column() != 1 or not progress or not progress[1]:
+            super().paint(painter, option, index)
+            return
+        done, total = progress
+        bar = QStyleOptionProgressBar()
+        bar.rect = option.rect.adjusted(2, 3, -2, -3)
+        bar.minimum, bar.maximum, bar.progress = 0, int(total), int(done)
+        bar.text, bar.textVisible = f"{done}/{total}", True
+        bar.state = option.state
+        style = option.widget.style() if option.widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
+
+
 class LibraryPanel(QTreeWidget):
     """Two groups (Memories, Skills); checking a ready item emits ``activeChanged`` with every checked item id."""
 
     activeChanged = Signal(list)
     actionRequested = Signal(str, object)  # action name, Row
+    reasonRequested = Signal(str, str)  # name, why it failed (a click on a failed row)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -53,7 +80,9 @@ class LibraryPanel(QTreeWidget):
             g.setFlags(Qt.ItemFlag.ItemIsEnabled)
             g.setExpanded(True)
         self.rows: dict[str, Row] = {}
+        self.setItemDelegateForColumn(1, ProgressDelegate(self))
         self.itemChanged.connect(self._changed)
+        self.itemClicked.connect(self._clicked)
 
     def set_rows(self, rows: list[Row]) -> None:
         self.blockSignals(True)
@@ -78,6 +107,8 @@ class LibraryPanel(QTreeWidget):
         if r.tooltip or r.status.startswith("failed"):
             w.setToolTip(0, r.tooltip or r.status)
             w.setToolTip(1, r.tooltip or r.status)
+        if r.progress is not None:
+            w.setData(1, PROGRESS_ROLE, tuple(r.progress))
 
     def widget_for(self, key: str) -> QTreeWidgetItem | None:
         for g in self._groups.values():
@@ -101,6 +132,11 @@ class LibraryPanel(QTreeWidget):
                 if w.flags() & Qt.ItemFlag.ItemIsUserCheckable and w.checkState(0) == Qt.CheckState.Checked:
                     out.append(w.data(0, Qt.ItemDataRole.UserRole))
         return out
+
+    def _clicked(self, w: QTreeWidgetItem, column: int) -> None:
+        row = self.rows.get(w.data(0, Qt.ItemDataRole.UserRole))
+        if row is not None and row.status.startswith("failed"):
+            self.reasonRequested.emit(row.name, row.status.removeprefix("failed: ") or "no reason was given")
 
     def _changed(self, w: QTreeWidgetItem, column: int) -> None:
         if column == 0 and w.flags() & Qt.ItemFlag.ItemIsUserCheckable:

@@ -166,6 +166,8 @@ class MainWindow(QMainWindow):
         self.conversations.activated.connect(lambda i: c.open_conversation(self.conversations.itemData(i)))
         self.library.activeChanged.connect(c.set_active)
         self.library.actionRequested.connect(self._item_action)
+        self.library.reasonRequested.connect(lambda name, why: self.statusBar().showMessage(
+            f"{name} was not taught: {why}", 15000))
         self.chat.sourceClicked.connect(self.show_source)
         self.chat.sampleRequested.connect(self.teach_sample)
         c.rowsChanged.connect(self._rows)

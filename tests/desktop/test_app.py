@@ -113,6 +113,32 @@ def test_dropped_files_go_queued_to_ready_and_a_bad_file_shows_why(qtbot, app, t
     assert "empty:failed" in seen
     assert [i.name for i in app.svc.library.items()].count("dropped") == 1
     assert "Drop a file here" not in app.window.chat.toPlainText()
+    # a click on the refused row says why in the status bar (the tooltip says it on hover)
+    failed = app.window.library.widget_for(rows()["empty"].key)
+    app.window.library.itemClicked.emit(failed, 0)
+    assert "empty was not taught:" in app.window.statusBar().currentMessage()
+    assert "empty" in app.window.statusBar().currentMessage().split("not taught:")[1]
+
+
+def test_a_file_being_taught_shows_a_progress_bar(qtbot):
+    from desktop.ui.library_panel import PROGRESS_ROLE, LibraryPanel
+
+    panel = LibraryPanel()
+    qtbot.addWidget(panel)
+    panel.resize(420, 200)
+    rows = [Row("notes", "memory", "teaching 3/8", job_id="a", progress=(3, 8)), Row("ready one", "memory", "ready", item_id="b")]
+    panel.set_rows(rows)
+    assert panel.widget_for("job:a").data(1, PROGRESS_ROLE) == (3, 8)
+    assert panel.widget_for("b").data(1, PROGRESS_ROLE) is None
+
+    def status_cell(progress):
+        panel.set_rows([Row("notes", "memory", "teaching 3/8", job_id="a", progress=progress)])
+        img = panel.viewport().grab().toImage()
+        rect = panel.visualItemRect(panel.widget_for("job:a"))
+        x0 = panel.header().sectionPosition(1)
+        return [img.pixel(x, rect.center().y()) for x in range(x0, x0 + panel.header().sectionSize(1))]
+
+    assert status_cell((3, 8)) != status_cell(None)  # the bar is painted, not only the text
 
 
 def test_pasted_instruction_becomes_a_ready_skill(qtbot, app):
