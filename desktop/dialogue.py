@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from engine.core.prompts import render_chat
+from engine.core.prompts import in_context_prompt, render_chat
 
 AUTO_TURNS = 3  # the question and the exchange before it choose memories and sources
 
@@ -87,3 +87,18 @@ def plan_chat(template: str, messages: Sequence[dict], tokenize: Callable[[str],
     return ChatPlan(prompt=prompt, messages=tuple(kept), dropped=dropped,
                     question=users[-1] if users else kept[-1]["content"], query=query_text(kept),
                     prompt_tokens=len(tokenize(prompt)))
+
+
+def with_passages(messages: Sequence[dict], passages: str) -> list[dict]:
+    """``messages`` with the last user turn asking about ``passages`` (the in-context prompt: passages, then the
+    question); earlier turns are kept as they were, so the passages never pile up across turns.
+
+    >>> with_passages([{"role": "user", "content": "When?"}], "The bridge opened in 1932.")[-1]["content"].splitlines()[-1]
+    'Question: When?'
+    """
+    msgs = check_messages(messages)
+    last = max(i for i, m in enumerate(msgs) if m["role"] == "user") if any(m["role"] == "user" for m in msgs) else None
+    if last is None:
+        raise ValueError("a conversation needs a user message to put passages beside")
+    msgs[last] = {"role": "user", "content": in_context_prompt(passages, msgs[last]["content"])}
+    return msgs

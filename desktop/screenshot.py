@@ -1,9 +1,11 @@
-"""``python -m desktop.screenshot OUT.png [--empty E.png] [--dark D.png]``: pictures of the main window with a populated library and a conversation.
+"""``python -m desktop.screenshot OUT.png [--empty E.png] [--teaching T.png] [--dark D.png]``: pictures of the main window.
 
 Uses the embedded base in a temporary home (the user's library is never
 touched): optionally saves the empty state first, teaches the sample document
 as a memory and one skill, asks a question with the memory checked, then saves
-the window; ``--dark`` saves it again under a dark palette. Offscreen
+the window; ``--teaching`` then drops a long file and a file that is refused and
+saves the window while the long one is being taught; ``--dark`` saves the
+conversation again under a dark palette. Offscreen
 (``QWidget.grab()``) unless ``QT_QPA_PLATFORM`` names a real platform (e.g.
 ``xcb`` under Xvfb: ``xvfb-run -s "-screen 0 1280x800x24" env QT_QPA_PLATFORM=xcb
 python -m desktop.screenshot ...``), where the shown window is grabbed from the screen.
@@ -46,6 +48,25 @@ def populate(app: App, tmp: Path) -> None:
         raise RuntimeError("no answer")
 
 
+def teaching(app: App, tmp: Path) -> None:
+    """Drop a long document and an empty file; return once the long one shows chunks taught (not yet all)."""
+    rec = json.loads(Path(str(files("engine").joinpath("samples/demo.jsonl"))).read_text().splitlines()[0])
+    long_doc, empty = tmp / "field journal 2026.txt", tmp / "scan (empty).txt"
+    long_doc.write_text("\n\n".join([rec["document"]] * 24))
+    empty.write_text("")
+    app.controller.teach_paths([long_doc, empty])
+
+    def midway() -> bool:
+        app.controller.refresh()
+        rows = app.window.library.rows.values()
+        return any(r.progress and 0 < r.progress[0] < r.progress[1] for r in rows) and \
+            any(r.status.startswith("failed") for r in rows)
+
+    if not wait_until(midway, TIMEOUT_S):
+        raise RuntimeError("the long document was never seen midway")
+    app.window.library.expandAll()
+
+
 def dark_palette():
     """A dark palette like a desktop's dark mode (Fusion colours), applied to the whole app."""
     from PySide6.QtGui import QColor, QPalette
@@ -82,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--empty", type=Path, default=None, help="also save the empty state (before teaching) here")
     p.add_argument("--dark", type=Path, default=None, help="also save the conversation under a dark palette here")
+    p.add_argument("--teaching", type=Path, default=None,
+                   help="also save the window while a long dropped file is being taught (after the conversation)")
     args = p.parse_args(argv)
     qapp = QApplication.instance() or QApplication(qt_arguments(offscreen=True))
     with tempfile.TemporaryDirectory(prefix="lorafy-shot-") as tmp:
@@ -97,6 +120,12 @@ def main(argv: list[str] | None = None) -> int:
             populate(app, Path(tmp))
             app.window.library.expandAll()
             shots.append((args.out, save(qapp, app.window, args.out)))
+            if args.teaching:
+                teaching(app, Path(tmp))
+                shots.append((args.teaching, save(qapp, app.window, args.teaching)))
+                if not wait_until(lambda: not app.queue.status().busy, TIMEOUT_S):
+                    raise RuntimeError("teaching did not finish")
+                app.controller.refresh()
             if args.dark:
                 qapp.setStyle("Fusion")
                 qapp.setPalette(dark_palette())

@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from desktop.dialogue import ChatPlan, plan_chat
+from desktop.dialogue import ChatPlan, plan_chat, with_passages
 from desktop.store.library import Item, Library, Provenance, now
 from desktop.store.passages import DB_NAME, Hit, PassageIndex, PassageIndexError, RetrievalConfig
 from engine.core.adapter_file import read_adapter
@@ -42,6 +42,41 @@ def file_stem(name: str) -> str:
     return cap_utf8(re.sub(r"[/\\\x00]", "_", name_from(name, ""))).strip(". ")
 
 
+ANSWER_MODES = ("adapters", "passages", "combined")
+
+
+@dataclass(frozen=True)
+class AnswerConfig:
+    """How an answer uses the memories checked or chosen for it.
+
+    ``adapters``: their adapters only; ``passages``: their best passages (BM25, ``RetrievalConfig.n_context``)
+    in the prompt, no memory adapter; ``combined``: both, each memory's adapter scaled by ``memory_weight``.
+    Skills' adapters are active in every mode. The default is the mode that measured best on held-out real
+    documents (docs/results/answer_modes/).
+    """
+
+    mode: str = "combined"
+    memory_weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.mode not in ANSWER_MODES:
+            raise ValueError(f"answer mode must be one of {', '.join(ANSWER_MODES)}; got {self.mode!r}")
+        if not 0.0 <= self.memory_weight <= 4.0:
+            raise ValueError(f"memory_weight must be in [0, 4], got {self.memory_weight}")
+
+
+@dataclass(frozen=True)
+class AnswerSetup:
+    """A conversation made ready for its next answer: the prompt, what answers it, and what is active."""
+
+    plan: ChatPlan  # the prompt (with the passages when the mode puts them there)
+    query: str  # the question and the turns before it (chooses memories and sources; never the passages)
+    keys: list[str]  # items that answer: the checked ones, then the chosen ones
+    use: list[str]  # their adapters that are active
+    weights: list[float]  # one per adapter of ``use``
+    passages: bool  # passages of the memories are in the prompt
+
+
 @dataclass(frozen=True)
 class ServiceConfig:
     """Where Lorafy keeps its data and which models it runs."""
@@ -56,6 +91,7 @@ class ServiceConfig:
     retrieval: RetrievalConfig = RetrievalConfig()  # automatic memory choice and sources
     compact: CompactConfig | None = CompactConfig()  # taught adapters' bounded rank; None keeps every chunk's block
     adapter_dtype: str = "f16"  # storage of taught adapters' tensors: "f16" or "f32"
+    answer: AnswerConfig = AnswerConfig()  # how answers use memories (adapters, passages or both)
 
 
 @dataclass
@@ -218,6 +254,25 @@ class Lorafy:
         """A conversation ready for its next answer: earlier turns kept as far as the context window leaves
         ``max_tokens`` for the answer (oldest dropped first); see :mod:`desktop.dialogue`."""
         return plan_chat(self.spec.chat_template, messages, self.tokenize, self.runtime.n_ctx - max_tokens)
+
+    def answer_setup(self, messages: Sequence[dict], max_tokens: int, use: Sequence[str] = (), auto: bool = False,
+                     among: Sequence[str] | None = None, answer: AnswerConfig | None = None) -> AnswerSetup:
+        """The one way the app, ``lorafy ask``/``chat`` and the server prepare an answer: fit the conversation,
+        add the memories chosen for it (``auto``, of ``among``), and per ``answer`` (default ``cfg.answer``) put
+        their best passages in the last user turn and/or activate their adapters."""
+        cfg = answer or self.cfg.answer
+        plan = self.chat_plan(messages, max_tokens)
+        keys = self.with_auto(plan.query, use, among=among) if auto else [self.library.resolve(k).id for k in use]
+        items = [self.library.resolve(k) for k in keys]
+        memories = [i.id for i in items if i.kind == "memory"]
+        passages = self.passage_context(plan.query, memories) if cfg.mode != "adapters" and memories else None
+        query = plan.query
+        if passages:
+            plan = self.chat_plan(with_passages(messages, passages), max_tokens)
+        active = [i for i in items if cfg.mode != "passages" or i.kind != "memory"]
+        weights = [cfg.memory_weight if i.kind == "memory" else 1.0 for i in active]
+        return AnswerSetup(plan=plan, query=query, keys=keys, use=[i.id for i in active], weights=weights,
+                           passages=bool(passages))
 
     def ask(self, question: str, use: Sequence[str] = (), context: str | None = None,
             max_tokens: int = 128, auto: bool = False, on_piece: Callable[[str], None] | None = None,

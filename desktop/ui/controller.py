@@ -77,20 +77,20 @@ def conversation_messages(conv: Conversation) -> list[dict]:
 def answer_job(svc, messages: Sequence[dict], use: Sequence[str], among: Sequence[str] | None, max_tokens: int,
                on_piece: Callable[[str], None], cancel: threading.Event) -> Reply:
     """On the owner thread: fit the conversation (earlier turns in the prompt, oldest dropped first), choose
-    memories for the question and the turns before it (``among`` not None = auto mode), stream the answer,
-    find its sources."""
-    plan = svc.chat_plan(messages, max_tokens)
-    keys = svc.with_auto(plan.query, use, among=among) if among is not None else list(use)
-    items = [svc.library.resolve(k) for k in keys]
+    memories for the question and the turns before it (``among`` not None = auto mode), put their passages
+    and/or adapters to use as the service's answer mode says, stream the answer, find its sources."""
+    setup = svc.answer_setup(messages, max_tokens, use=use, auto=among is not None, among=among)
+    items = [svc.library.resolve(k) for k in setup.keys]
     pieces: list[str] = []
-    for piece in svc.generate(plan.prompt, use=keys, max_tokens=max_tokens):
+    for piece in svc.generate(setup.plan.prompt, use=setup.use, weights=setup.weights, max_tokens=max_tokens):
         pieces.append(piece)
         on_piece(piece)
         if cancel.is_set():
             break
     text = "".join(pieces).strip()
     return Reply(text=text, adapters=[i.name for i in items], auto=[i.name for i in items[len(use):]],
-                 sources=find_sources(svc, plan.query, text, keys), stopped=cancel.is_set(), dropped=plan.dropped)
+                 sources=find_sources(svc, setup.query, text, setup.keys), stopped=cancel.is_set(),
+                 dropped=setup.plan.dropped)
 
 
 def job_status(job: TeachJob) -> str:

@@ -44,8 +44,9 @@ class ProgressDelegate(QStyledItemDelegate):
     """Paints a progress bar in the status cell of a row with a (done, total) progress; other cells as usual."""
 
     def paint(self, painter, option, index) -> None:
-        progress = index.data(PROGRESS_ROLE)
-        if index.column() != 1 or not progress or not progress[1]:
+        # option.widget is not read: PySide6 6.x can drop a reference to None through it (a crash when painting)
+        progress = index.data(PROGRESS_ROLE) if index.column() == 1 else None
+        if not progress or not progress[1]:
             super().paint(painter, option, index)
             return
         done, total = progress
@@ -53,9 +54,10 @@ class ProgressDelegate(QStyledItemDelegate):
         bar.rect = option.rect.adjusted(2, 3, -2, -3)
         bar.minimum, bar.maximum, bar.progress = 0, int(total), int(done)
         bar.text, bar.textVisible = f"{done}/{total}", True
-        bar.state = option.state
-        style = option.widget.style() if option.widget is not None else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
+        bar.state = QStyle.StateFlag.State_Enabled
+        widget = self.parent()
+        (widget.style() if widget is not None else QApplication.style()).drawControl(
+            QStyle.ControlElement.CE_ProgressBar, bar, painter, widget)
 
 
 class LibraryPanel(QTreeWidget):

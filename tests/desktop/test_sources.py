@@ -216,3 +216,36 @@ def test_eval_scales_every_active_adapter_by_the_adapter_weight(lib, monkeypatch
         assert seen[-3:] == [[0.25], [0.25], []]
     with pytest.raises(ValueError, match="weights"):
         svc.ask("Which river?", use=[items["river"].id], auto=True, weights=[0.5])
+
+
+@pytest.mark.parametrize("mode", ["adapters", "passages", "combined"])
+def test_answer_setup_puts_passages_and_adapters_to_use_per_mode(lib, mode):
+    from desktop.service import AnswerConfig
+
+    svc, items, _ = lib
+    messages = [{"role": "user", "content": "Who is the champion of the chess club?"}]
+    setup = svc.answer_setup(messages, 8, use=[items["skill"].id], auto=True,
+                             answer=AnswerConfig(mode=mode, memory_weight=0.5))
+    chess, skill = items["chess"].id, items["skill"].id
+    assert setup.keys[0] == skill and chess in setup.keys  # checked first, then chosen
+    assert setup.query == "Who is the champion of the chess club?"  # passages never join the query
+    has_passage = "Ruth Okafor" in setup.plan.prompt
+    assert setup.passages is has_passage is (mode != "adapters")
+    memories = [k for k in setup.keys if k != skill]
+    if mode == "passages":
+        assert setup.use == [skill] and setup.weights == [1.0]
+    else:
+        assert setup.use == setup.keys and setup.weights == [1.0] + [0.5] * len(memories)
+    # nothing chosen (no word shared with any passage): the question alone, whatever the mode
+    plain = svc.answer_setup([{"role": "user", "content": "Quantum zebra xylophone?"}], 8, auto=True,
+                             answer=AnswerConfig(mode=mode))
+    assert plain.keys == [] and not plain.passages and "Document:" not in plain.plan.prompt
+
+
+def test_answer_config_refuses_unknown_modes():
+    from desktop.service import AnswerConfig
+
+    with pytest.raises(ValueError, match="answer mode"):
+        AnswerConfig(mode="magic")
+    with pytest.raises(ValueError, match="memory_weight"):
+        AnswerConfig(memory_weight=-1)
