@@ -195,6 +195,12 @@ def qt_arguments(offscreen: bool) -> list[str]:
 
 def run(cfg: AppConfig, selftest: bool = False) -> int:
     """Run the app until it quits; with ``selftest`` teach and ask once, then exit (0 = it all worked)."""
+    from desktop.qt_safety import qt_problem
+
+    problem = qt_problem()
+    if problem is not None:
+        print(f"lorafy: {problem}", file=sys.stderr)
+        return 2
     qapp = QApplication.instance() or QApplication(qt_arguments(selftest))
     qapp.setQuitOnLastWindowClosed(False)
     server = None

@@ -47,6 +47,17 @@ def cpu_info() -> dict:
             "flags": [f for f in CPU_FLAGS if f in flags]}
 
 
+def qt_info() -> dict:
+    """The Qt bindings the app runs on, and why they cannot run it for long (None when they can)."""
+    try:
+        import PySide6
+
+        from desktop.qt_safety import qt_problem
+    except ImportError as e:
+        return {"pyside6": None, "problem": f"PySide6 is not installed ({e}); the app needs it"}
+    return {"pyside6": PySide6.__version__, "problem": qt_problem()}
+
+
 def llama_info() -> dict:
     """llama.cpp build: version, the CPU features it was compiled with, GPU offload, and Lorafy's load setting."""
     from engine.core.llama_load import USE_EXTRA_BUFTS, llama_cpp_module
@@ -113,6 +124,9 @@ def report(make_service: Callable[[Path], object], home: Path, base_path: Path |
                            "matches_base": bcfg.get("base_sha256") == spec.sha256}
     except Exception as e:  # noqa: BLE001 - the doctor reports, it does not crash
         out["errors"].append(f"model files: {e}")
+    out["qt"] = qt_info()
+    if out["qt"]["problem"]:
+        out["errors"].append(f"Qt: {out['qt']['problem']}")
     out["llama_cpp"] = llama_info()
     out["onnxruntime"] = onnx_info(None)
     out["disk"] = disk_info(home)
@@ -143,6 +157,10 @@ def format_report(r: dict) -> str:
         h = r["hypernet"]
         lines.append(f"{'hypernetwork':<14} {h['name']} step {h['step']} "
                      f"({'matches the base' if h['matches_base'] else 'DOES NOT match the base'}) — {h['path']}")
+    qt = r.get("qt") or {}
+    if qt:
+        lines.append(f"{'qt':<14} PySide6 {qt.get('pyside6') or 'missing'}"
+                     + ("" if qt.get("problem") else " (ok)"))
     gpu = "GPU offload available" if lc["gpu_offload"] else "CPU only (no GPU backend in this build)"
     lines.append(f"{'llama.cpp':<14} llama-cpp-python {lc['llama_cpp_python']}, {gpu}; "
                  f"weights {'repacked' if lc['weights_repacked'] else 'not repacked (safe with adapters on every CPU)'}")

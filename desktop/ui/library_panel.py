@@ -13,6 +13,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QMenu, QStyle, Q
                                QStyleOptionProgressBar, QTreeWidget, QTreeWidgetItem)
 
 PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 1  # (done, total) of a row being taught, on the status column
+NO_PROGRESS = (0, 0)
+# Every row carries both roles (group rows too): PySide6 6.12 on Python 3.11 drops a reference to None each time
+# data() finds a role unset, and enough of those (a repaint per progress step) abort the process.
 
 ACTIONS = ("rename", "disable", "enable", "export-gguf", "export-peft", "forget", "dismiss")
 
@@ -44,8 +47,7 @@ class ProgressDelegate(QStyledItemDelegate):
     """Paints a progress bar in the status cell of a row with a (done, total) progress; other cells as usual."""
 
     def paint(self, painter, option, index) -> None:
-        # option.widget is not read: PySide6 6.x can drop a reference to None through it (a crash when painting)
-        progress = index.data(PROGRESS_ROLE) if index.column() == 1 else None
+        progress = index.data(PROGRESS_ROLE) if index.column() == 1 else NO_PROGRESS
         if not progress or not progress[1]:
             super().paint(painter, option, index)
             return
@@ -81,6 +83,8 @@ class LibraryPanel(QTreeWidget):
         for g in self._groups.values():
             g.setFlags(Qt.ItemFlag.ItemIsEnabled)
             g.setExpanded(True)
+            g.setData(0, Qt.ItemDataRole.UserRole, "")
+            g.setData(1, PROGRESS_ROLE, NO_PROGRESS)
         self.rows: dict[str, Row] = {}
         self.setItemDelegateForColumn(1, ProgressDelegate(self))
         self.itemChanged.connect(self._changed)
@@ -109,8 +113,7 @@ class LibraryPanel(QTreeWidget):
         if r.tooltip or r.status.startswith("failed"):
             w.setToolTip(0, r.tooltip or r.status)
             w.setToolTip(1, r.tooltip or r.status)
-        if r.progress is not None:
-            w.setData(1, PROGRESS_ROLE, tuple(r.progress))
+        w.setData(1, PROGRESS_ROLE, tuple(r.progress) if r.progress is not None else NO_PROGRESS)
 
     def widget_for(self, key: str) -> QTreeWidgetItem | None:
         for g in self._groups.values():
