@@ -128,7 +128,8 @@ def test_shipped_eval_set_matches_the_generator():
 
 def test_sample_records_mixes_narrative_only_when_asked():
     pytest.importorskip("torch")
-    from engine.train.loop import TrainConfig, sample_records
+    from engine.train.config import TrainConfig
+    from engine.train.mixture import sample_records
 
     plain = sample_records(TrainConfig(out_dir="unused"), random.Random(3), 40, "train", approx_tokens)
     zero = sample_records(TrainConfig(out_dir="unused", narrative_frac=0.0, narrative={"second_entity": 1.0}),
