@@ -1,4 +1,4 @@
-"""The bodies of the ``lorafy`` commands but evaluation: each prints what it did and returns its JSON object or exit code.
+"""The ``lorafy`` command bodies (all but evaluation): each prints what it did and returns a JSON object or exit code.
 
 Library commands (teach, watch, ask, chat, list, forget, export) get the service and the parsed arguments and
 return a dict (``--json`` prints it; ``"_rc"`` is the exit status when not 0); serve, app, doctor and
