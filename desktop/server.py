@@ -10,68 +10,42 @@ greedy: sampling fields such as ``temperature`` are accepted and ignored.
 
 Requests are served one at a time by the model owner's thread; the HTTP
 threads only parse, wait and write. Never binds anything but a loopback address.
+
+This module is the HTTP side (routing, bodies in, JSON and SSE out, connection cap). Requests become plans in
+:mod:`desktop.server_plan`, plans run and become response bodies in :mod:`desktop.server_run`, and the checks on
+raw requests live in :mod:`desktop.server_guards`.
 """
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import json
 import logging
-import math
 import queue
-import select
 import socket
 import threading
-import time
 import uuid
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import unquote, urlsplit
 
+from desktop.server_guards import (MAX_JSON_DEPTH, check_loopback, client_gone, host_is_local, json_depth_ok,
+                                   key_bytes, origin_is_local)
+from desktop.server_plan import Plan, ServerError, lora_adapters_body, make_plan, models_body
+from desktop.server_run import chunk_body, completion_body, run_plan
+
 if TYPE_CHECKING:
     from desktop.owner import ModelOwner
-    from desktop.service import Lorafy
 
 log = logging.getLogger(__name__)
 
 # Not the port of GPT4All (4891), LM Studio (1234), Jan (1337), Ollama (11434), llama-server / LocalAI (8080),
 # vLLM (8000), text-generation-webui (5000), KoboldCpp (5001), Gradio (7860+), AnkiConnect (8765).
 DEFAULT_PORT = 7745
-BASE_MODEL, AUTO_MODEL = "base", "auto"
 MAX_BODY_BYTES = 8 << 20
-MAX_JSON_DEPTH = 64  # deeper request bodies are refused (400) before anything walks them
 READ_TIMEOUT_S = 30.0  # a socket read or write that waits longer closes the connection
 MAX_CONNECTIONS = 32  # more at once are answered 503 and closed
 DISCONNECT_POLL_S = 0.2  # how often a waiting request checks that its client is still there
-LOCAL_HOSTNAMES = ("127.0.0.1", "localhost", "::1")
-
-
-class ServerError(Exception):
-    """A request the server refuses, with its HTTP status and an OpenAI-style error body."""
-
-    def __init__(self, status: int, message: str, kind: str = "invalid_request_error", code: str | None = None):
-        super().__init__(message)
-        self.status, self.kind, self.code = status, kind, code
-
-    def body(self) -> dict:
-        return {"error": {"message": str(self), "type": self.kind, "code": self.code, "param": None}}
-
-
-def check_loopback(host: str) -> str:
-    """``host`` if it is a literal loopback address (127.0.0.0/8 or ::1); ValueError otherwise.
-
-    >>> check_loopback("127.0.0.1")
-    '127.0.0.1'
-    """
-    try:
-        ok = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        ok = False
-    if not ok:
-        raise ValueError(f"lorafy serve listens on loopback only (127.0.0.1 or ::1), not {host!r}: "
-                         "other machines must never reach your memories")
-    return host
 
 
 @dataclass(frozen=True)
@@ -91,355 +65,6 @@ class ServerConfig:
             raise ValueError("an empty --key would let anyone in; give a token or leave --key out")
         if self.default_max_tokens < 1:
             raise ValueError(f"default_max_tokens must be >= 1, got {self.default_max_tokens}")
-
-
-# -- requests into plans (run on the owner thread: they read the library and tokenize) -----------------
-
-@dataclass(frozen=True)
-class Plan:
-    """One request, checked: the prompt to complete and which adapters to run it with."""
-
-    model: str
-    prompt: str
-    question: str  # what auto choice and sources match: the last user message, or the prompt
-    use: tuple[str, ...] = ()  # item ids, in order
-    weights: tuple[float, ...] = ()
-    auto: bool = False
-    max_tokens: int = 256
-    stop: tuple[str, ...] = ()
-
-
-@dataclass
-class Result:
-    """What a plan produced."""
-
-    text: str
-    finish_reason: str
-    adapters: list[str]
-    sources: list[dict]
-    prompt_tokens: int
-    completion_tokens: int
-
-
-def model_ids(svc: "Lorafy") -> list[tuple[str, Any]]:
-    """(model id, item or None) for base, auto and every item; an item's id is its name unless that is taken."""
-    items = svc.library.items()
-    names = [i.name for i in items]
-    out: list[tuple[str, Any]] = [(BASE_MODEL, None), (AUTO_MODEL, None)]
-    for i in items:
-        unique = names.count(i.name) == 1 and i.name not in (BASE_MODEL, AUTO_MODEL) and i.name.strip()
-        out.append((i.name if unique else i.id, i))
-    return out
-
-
-def models_body(svc: "Lorafy") -> dict:
-    rows = []
-    for mid, item in model_ids(svc):
-        kind = item.kind if item else mid
-        rows.append({"id": mid, "object": "model", "created": int(item.created) if item else 0, "owned_by": "lorafy",
-                     "lorafy": {"kind": kind, "item_id": item.id if item else None, "name": item.name if item else mid,
-                                "source": item.source if item else None}})
-    return {"object": "list", "data": rows}
-
-
-def lora_adapters_body(svc: "Lorafy") -> list[dict]:
-    """llama-server's ``GET /lora-adapters``: every item with an integer id usable in ``"lora"``."""
-    return [{"id": n, "path": str(svc.library.adapter_path(i)), "scale": 0.0, "name": i.name, "item_id": i.id,
-             "kind": i.kind} for n, i in enumerate(svc.library.items())]
-
-
-def resolve_model(svc: "Lorafy", model: Any) -> tuple[list[str], bool]:
-    """(item ids, auto) for a model id."""
-    from desktop.store.library import LibraryError
-
-    if not isinstance(model, str) or not model:
-        raise ServerError(400, "field 'model' must be a non-empty string; GET /v1/models lists them")
-    if model in (BASE_MODEL, svc.spec.name):
-        return [], False
-    if model == AUTO_MODEL:
-        return [], True
-    try:
-        return [svc.library.resolve(model).id], False
-    except LibraryError as e:
-        raise ServerError(400, f"unknown model {model!r} ({e}); GET /v1/models lists them", code="model_not_found") from e
-
-
-def resolve_lora(svc: "Lorafy", lora: Any) -> dict[str, float]:
-    """item id -> scale from ``[{"id": name | id | index, "scale": float}, ...]`` (scale 0 drops an adapter)."""
-    from desktop.store.library import LibraryError
-
-    if lora is None:
-        return {}
-    if not isinstance(lora, list):
-        raise ServerError(400, "field 'lora' must be a list of {\"id\": ..., \"scale\": ...}")
-    items, out = svc.library.items(), {}
-    for entry in lora:
-        if not isinstance(entry, dict) or "id" not in entry:
-            raise ServerError(400, f"each 'lora' entry needs an 'id', got {entry!r}")
-        key, scale = entry["id"], entry.get("scale", 1.0)
-        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale):
-            raise ServerError(400, f"'lora' scale must be a finite number, got {scale!r}")
-        if isinstance(key, int) and not isinstance(key, bool):
-            if not 0 <= key < len(items):
-                raise ServerError(400, f"'lora' id {key} is out of range; GET /lora-adapters lists 0..{len(items) - 1}")
-            out[items[key].id] = float(scale)
-            continue
-        try:
-            out[svc.library.resolve(str(key)).id] = float(scale)
-        except LibraryError as e:
-            raise ServerError(400, f"unknown adapter in 'lora': {e}", code="model_not_found") from e
-    return out
-
-
-def message_text(content: Any) -> str:
-    """A message's text: a string, or the text parts of a list of content parts."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list) and all(isinstance(p, dict) for p in content):
-        if any(p.get("type") != "text" for p in content):
-            raise ServerError(400, "only text content parts are supported")
-        return "".join(str(p.get("text", "")) for p in content)
-    raise ServerError(400, f"message content must be a string or a list of text parts, got {type(content).__name__}")
-
-
-def chat_messages(messages: Any) -> list[dict]:
-    if not isinstance(messages, list) or not messages:
-        raise ServerError(400, "field 'messages' must be a non-empty list of {\"role\", \"content\"}")
-    out = []
-    for m in messages:
-        if not isinstance(m, dict) or not isinstance(m.get("role"), str):
-            raise ServerError(400, f"each message needs a string 'role', got {m!r:.80}")
-        out.append({"role": m["role"], "content": message_text(m.get("content"))})
-    return out
-
-
-def stop_strings(stop: Any) -> tuple[str, ...]:
-    if stop is None:
-        return ()
-    stops = [stop] if isinstance(stop, str) else stop
-    if not isinstance(stops, list) or not all(isinstance(s, str) for s in stops):
-        raise ServerError(400, "field 'stop' must be a string or a list of strings")
-    return tuple(s for s in stops if s)
-
-
-def max_tokens_of(body: dict, default: int) -> int:
-    n = body.get("max_completion_tokens", body.get("max_tokens"))
-    if n is None:
-        return default
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ServerError(400, f"max_tokens must be a positive integer, got {n!r}")
-    return n
-
-
-def make_plan(svc: "Lorafy", body: dict, chat: bool, default_max_tokens: int) -> Plan:
-    """Check a chat or text completion request against the library and the context window."""
-    if body.get("n", 1) != 1:
-        raise ServerError(400, "only n=1 is supported")
-    if chat:
-        try:
-            chat_plan = svc.chat_plan(chat_messages(body.get("messages")), max_tokens_of(body, default_max_tokens))
-        except ValueError as e:
-            raise ServerError(400, str(e)) from e
-        prompt, question = chat_plan.prompt, chat_plan.query  # the turns before the question help choose memories
-    else:
-        prompt = body.get("prompt")
-        if isinstance(prompt, list) and len(prompt) == 1:
-            prompt = prompt[0]
-        if not isinstance(prompt, str) or not prompt:
-            raise ServerError(400, "field 'prompt' must be one non-empty string")
-        question = prompt
-    model = body.get("model", BASE_MODEL)
-    use, auto = resolve_model(svc, model)
-    scales = {i: 1.0 for i in use} | resolve_lora(svc, body.get("lora"))
-    active = {i: w for i, w in scales.items() if w != 0.0}
-    room = svc.runtime.n_ctx - len(svc.tokenize(prompt))
-    if room < 1:
-        raise ServerError(400, f"the prompt fills the whole context window ({svc.runtime.n_ctx} tokens); shorten it",
-                          code="context_length_exceeded")
-    return Plan(model=model, prompt=prompt, question=question, use=tuple(active), weights=tuple(active.values()),
-                auto=auto, max_tokens=min(max_tokens_of(body, default_max_tokens), room),
-                stop=stop_strings(body.get("stop")))
-
-
-# -- running a plan (on the owner thread) ------------------------------------------------------------
-
-class StopText:
-    """Cuts streamed text at the first stop string, holding back just enough to catch one split across pieces.
-
-    >>> s = StopText(("END",)); [s.feed(p) for p in ("ab", "cE", "ND", "x")], s.stopped
-    (['', 'ab', 'c', ''], True)
-    """
-
-    def __init__(self, stops: tuple[str, ...]):
-        self.stops = stops
-        self.hold = max((len(s) for s in stops), default=1) - 1
-        self.buf = ""
-        self.stopped = False
-
-    def feed(self, piece: str) -> str:
-        if self.stopped:
-            return ""
-        self.buf += piece
-        cuts = [i for i in (self.buf.find(s) for s in self.stops) if i >= 0]
-        if cuts:
-            out, self.buf, self.stopped = self.buf[:min(cuts)], "", True
-            return out
-        n = len(self.buf) - self.hold
-        out, self.buf = (self.buf[:n], self.buf[n:]) if n > 0 else ("", self.buf)
-        return out
-
-    def flush(self) -> str:
-        out, self.buf = self.buf, ""
-        return out
-
-
-def run_plan(svc: "Lorafy", plan: Plan, on_piece: Callable[[str], None], cancel: threading.Event) -> Result:
-    """Generate ``plan`` with its adapters (plus auto-chosen memories), calling ``on_piece`` with each new piece.
-
-    ``cancel`` (the client went away) stops generation after the current piece; set before the plan's turn on the
-    owner thread, nothing is generated."""
-    if cancel.is_set():
-        return Result(text="", finish_reason="stop", adapters=[], sources=[], prompt_tokens=0, completion_tokens=0)
-    use = svc.with_auto(plan.question, plan.use) if plan.auto else list(plan.use)
-    weights = list(plan.weights) + [1.0] * (len(use) - len(plan.weights))
-    stop, out, n_raw = StopText(plan.stop), [], 0
-    gen = svc.generate(plan.prompt, use, weights, plan.max_tokens)
-    try:
-        for piece in gen:  # a piece per generated token, except bytes of a split UTF-8 character
-            n_raw += 1
-            if text := stop.feed(piece):
-                out.append(text)
-                on_piece(text)
-            if stop.stopped or cancel.is_set():
-                break
-    finally:
-        gen.close()
-    if tail := stop.flush():
-        out.append(tail)
-        on_piece(tail)
-    text = "".join(out)
-    n_out = min(max(n_raw, len(svc.tokenize(text)) if text else 0), plan.max_tokens)  # re-tokenizing may split finer
-    finish = "length" if not stop.stopped and n_out >= plan.max_tokens else "stop"
-    items = [svc.library.resolve(i) for i in use]
-    return Result(text=text, finish_reason=finish, adapters=[i.name for i in items],
-                  sources=svc.sources(plan.question, text, use), prompt_tokens=len(svc.tokenize(plan.prompt)),
-                  completion_tokens=n_out)
-
-
-# -- response bodies -------------------------------------------------------------------------------
-
-def usage(r: Result) -> dict:
-    return {"prompt_tokens": r.prompt_tokens, "completion_tokens": r.completion_tokens,
-            "total_tokens": r.prompt_tokens + r.completion_tokens}
-
-
-def completion_body(rid: str, plan: Plan, r: Result, chat: bool) -> dict:
-    if chat:
-        choice = {"index": 0, "message": {"role": "assistant", "content": r.text}, "finish_reason": r.finish_reason,
-                  "logprobs": None}
-    else:
-        choice = {"index": 0, "text": r.text, "finish_reason": r.finish_reason, "logprobs": None}
-    return {"id": rid, "object": "chat.completion" if chat else "text_completion", "created": int(time.time()),
-            "model": plan.model, "choices": [choice], "usage": usage(r), "adapters": r.adapters, "sources": r.sources}
-
-
-def chunk_body(rid: str, plan: Plan, chat: bool, text: str | None = None, role: bool = False,
-               result: Result | None = None) -> dict:
-    finish = result.finish_reason if result else None
-    if chat:
-        delta = {"role": "assistant", "content": ""} if role else ({"content": text} if text is not None else {})
-        choice = {"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}
-    else:
-        choice = {"index": 0, "text": text or "", "finish_reason": finish, "logprobs": None}
-    body = {"id": rid, "object": "chat.completion.chunk" if chat else "text_completion", "created": int(time.time()),
-            "model": plan.model, "choices": [choice]}
-    if result is not None:
-        body |= {"usage": usage(result), "adapters": result.adapters, "sources": result.sources}
-    return body
-
-
-# -- HTTP ------------------------------------------------------------------------------------------
-
-def host_is_local(host_header: str | None) -> bool:
-    """Whether a Host header names this machine (guards against DNS rebinding from web pages).
-
-    >>> host_is_local("localhost:7745"), host_is_local("[::1]:80"), host_is_local("evil.example:7745")
-    (True, True, False)
-    """
-    if not host_header:
-        return True  # HTTP/1.0 clients may send none
-    host = host_header.strip()
-    host = host[1:host.index("]")] if host.startswith("[") and "]" in host else host.rsplit(":", 1)[0]
-    return host.lower() in LOCAL_HOSTNAMES or (host.startswith("127.") and _is_loopback(host))
-
-
-def origin_is_local(origin: str | None) -> bool:
-    """Whether a browser's Origin header is a page served from this machine (absent: not a browser request).
-
-    >>> origin_is_local(None), origin_is_local("http://localhost:3000"), origin_is_local("https://evil.example")
-    (True, True, False)
-    >>> origin_is_local("null"), origin_is_local("http://127.0.0.1.evil.example")
-    (False, False)
-    """
-    if origin is None:
-        return True
-    parts = urlsplit(origin.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return False
-    host = parts.hostname.lower()
-    return host in LOCAL_HOSTNAMES or _is_loopback(host)
-
-
-def json_depth_ok(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Whether the brackets of a JSON text nest at most ``limit`` deep (strings skipped); linear, no recursion.
-
-    >>> json_depth_ok(b'[[["]]]]]]"]]]', 3), json_depth_ok(b"[" * 5 + b"]" * 5, 4)
-    (True, False)
-    """
-    depth, in_str, esc = 0, False, False
-    for b in raw:
-        if in_str:
-            if esc:
-                esc = False
-            elif b == 0x5C:
-                esc = True
-            elif b == 0x22:
-                in_str = False
-        elif b == 0x22:
-            in_str = True
-        elif b in (0x5B, 0x7B):
-            depth += 1
-            if depth > limit:
-                return False
-        elif b in (0x5D, 0x7D):
-            depth -= 1
-    return True
-
-
-def client_gone(sock: socket.socket) -> bool:
-    """Whether the peer closed its end (readable with nothing to read), without consuming any bytes."""
-    try:
-        readable, _, _ = select.select([sock], [], [], 0)
-        return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
-    except (OSError, ValueError):
-        return True
-
-
-def key_bytes(header_value: str) -> bytes:
-    """A header value as the bytes the client sent (http.server decodes headers as Latin-1)."""
-    try:
-        return header_value.encode("latin-1")
-    except UnicodeEncodeError:
-        return header_value.encode("utf-8", errors="surrogateescape")
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 _DONE = object()

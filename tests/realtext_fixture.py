@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.data.corpus import CorpusConfig, Source, build_docs, doc_rows, read_text
+from engine.data.corpus import CorpusConfig, build_docs, doc_rows
+from engine.data.corpus_sources import Source, read_text
 
 FIXTURES = Path(__file__).resolve().parent / "engine/data/fixtures/realtext"
 

@@ -22,7 +22,9 @@ from engine.nn.d2l import encode, make_lora
 from engine.nn.hypernet import Hypernet, HypernetConfig
 from engine.nn.model import LoraBatch, load_llama
 from engine.train.batches import BatchConfig, build_batch
-from engine.train.loop import TrainConfig, answer_logits, compute_loss, hf_tokenizer
+from engine.train.config import TrainConfig
+from engine.train.loop import hf_tokenizer
+from engine.train.objective import answer_logits, compute_loss
 from engine.train.losses import cross_entropy
 
 

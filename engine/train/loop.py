@@ -5,6 +5,10 @@ into a random number of chunks, let the hypernetwork write an adapter per
 document, and train it so that the base *with the adapter and only the
 question* matches the base *with the document in the prompt* (top-k KL on the
 answer tokens) and produces the gold answer (cross-entropy).
+
+This module is the loop (batches per step, optimizer, schedule, evaluation, checkpoints, warm start) and its
+command line. The run's config is :mod:`engine.train.config`, the data mixture :mod:`engine.train.mixture`, the
+objective and held-out evaluation :mod:`engine.train.objective`, the DDP collectives :mod:`engine.train.distributed`.
 """
 from __future__ import annotations
 
@@ -13,102 +17,29 @@ import contextlib
 import json
 import logging
 import math
-import os
 import random
 import time
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Sequence
 
 import torch
 import torch.distributed as dist
 
 from engine.core.base import BaseSpec, load_base
 from engine.core.prompts import PromptFormat, Tokenize, wrapper_ids
-from engine.data.facts import FactsConfig, make_document
-from engine.data.narrative import NarrativeConfig, make_narrative
-from engine.data.needle import NeedleConfig, make_needle
-from engine.data.realtext import read_records_xz
-from engine.data.records import Record
-from engine.data.skills import SkillsConfig, make_skill
-from engine.nn.d2l import chunk_adapters, document_lora, encode, make_lora
+from engine.nn.d2l import encode
 from engine.nn.hypernet import Hypernet, HypernetConfig, count_parameters
-from engine.nn.model import Llama, LoraBatch, load_llama
+from engine.nn.model import load_llama
 from engine.nn.word_start import gguf_tokens, word_start_table
 from engine.train.batches import Batch, BatchConfig, build_batch
 from engine.train.checkpoint import (CheckpointError, load_hypernet, load_training, read_config, save_hypernet,
                                      save_training)
-from engine.train.losses import cross_entropy, hierarchical_mean, topk_kl
+from engine.train.config import TrainConfig, parse_overrides
+from engine.train.distributed import DDPView, any_rank, l1_share, mean_over_ranks, param_checksum, setup_distributed
+from engine.train.mixture import load_realtext, sample_records, val_realtext
+from engine.train.objective import compute_loss, evaluate
 
 log = logging.getLogger(__name__)
-EVAL_BATCH_SEED = 1234  # held-out batches are built (questions picked) the same way at every evaluation
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything a run needs; read from a JSON file at the CLI edge."""
-
-    out_dir: str
-    base_path: str | None = None  # None = the embedded base
-    steps: int = 4000  # length of the LR schedule (runs resume until they reach it)
-    max_minutes: float = 8.0  # stop (and checkpoint) after this much wall time
-    batch_docs: int = 32  # the global batch: under DDP each of the N ranks builds batch_docs / N of it
-    lr: float = 3e-4
-    warmup: int = 100
-    weight_decay: float = 0.01
-    grad_clip: float = 1.0
-    adam_betas: tuple[float, float] = (0.9, 0.95)  # AdamW's (beta1, beta2)
-    needle_frac: float = 0.2
-    needle_prose_frac: float = 0.5
-    needle_tokens: tuple[int, int] = (32, 256)
-    needle_name_frac: float = 0.0  # share of needles that hide a name instead of a number (engine.data.needle)
-    skill_frac: float = 0.0  # share of skill records (an instruction as the document; T2L through the same hypernet)
-    narrative_frac: float = 0.0  # share of the facts draws written as narrative prose (engine.data.narrative)
-    realtext_frac: float = 0.0  # share of real documents with pattern questions (engine.data.realtext)
-    realtext_path: str = ""  # xz JSONL of the training split's realtext records (needed when realtext_frac > 0)
-    realtext_val_path: str = ""  # xz JSONL of the validation split's realtext records (realtext_* eval metrics)
-    ce_weight: float = 1.0
-    kl_weight: float = 1.0
-    kl_topk: int = 16
-    l1_weight: float = 0.1
-    l1_copy: bool = True  # the L1 penalty also covers the copy slots' A and B (HypernetConfig.copy_rank)
-    copy_pointer_weight: float = 0.0  # weight of the copy slots' pointer loss (engine.nn.hypernet.copy_pointer_nll)
-    copy_gate_weight: float = 0.0  # weight of the copy gate's cross-entropy (engine.nn.hypernet.copy_supervision)
-    seed: int = 0
-    val_seed: int = 99  # the held-out sets: facts from val_seed, needles val_seed - 1, skills val_seed - 2
-    log_every: int = 20
-    eval_every: int = 250
-    eval_docs: int = 48
-    ckpt_every: int = 500
-    bf16: bool = True
-    workers: int = 0  # data-building processes (the GPU run uses several; CPU tests use 0)
-    init_from: str | None = None  # a checkpoint or bundle whose weights start a fresh run (warm start)
-    hypernet: dict = field(default_factory=dict)  # HypernetConfig overrides
-    batch: dict = field(default_factory=dict)  # BatchConfig overrides
-    facts: dict = field(default_factory=dict)  # FactsConfig overrides
-    skills: dict = field(default_factory=dict)  # SkillsConfig overrides
-    narrative: dict = field(default_factory=dict)  # NarrativeConfig overrides
-
-    def __post_init__(self) -> None:
-        if self.steps <= 0 or self.batch_docs <= 0 or self.max_minutes <= 0:
-            raise ValueError("steps, batch_docs and max_minutes must be positive")
-        if not (0 <= self.needle_frac and 0 <= self.skill_frac and self.needle_frac + self.skill_frac <= 1):
-            raise ValueError("needle_frac and skill_frac must be >= 0 and sum to at most 1")
-        if not 0 <= self.narrative_frac <= 1:
-            raise ValueError(f"narrative_frac must be in [0, 1], got {self.narrative_frac}")
-        if not (0 <= self.realtext_frac and self.needle_frac + self.skill_frac + self.realtext_frac <= 1):
-            raise ValueError("realtext_frac must be >= 0 and needle_frac + skill_frac + realtext_frac at most 1")
-        if self.realtext_frac > 0 and not self.realtext_path:
-            raise ValueError("realtext_frac > 0 needs realtext_path: build it with python -m engine.data.realtext make")
-
-    @classmethod
-    def from_json(cls, path: Path, **overrides) -> "TrainConfig":
-        raw = json.loads(Path(path).read_text())
-        raw.update({k: v for k, v in overrides.items() if v is not None})
-        for key in ("needle_tokens", "adam_betas"):
-            if key in raw:
-                raw[key] = tuple(raw[key])
-        return cls(**raw)
 
 
 def lr_at(step: int, cfg: TrainConfig) -> float:
@@ -117,123 +48,6 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
         return cfg.lr * (step + 1) / cfg.warmup
     t = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
     return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
-
-
-def sample_records(cfg: TrainConfig, rng: random.Random, n: int, split: str, count_tokens,
-                   realtext: Sequence[Record] = ()) -> list[Record]:
-    """A mixture of fact documents, needle haystacks, skills and (``realtext_frac``) real documents drawn from
-    ``realtext``, the pre-made records of ``split`` (:func:`load_realtext`)."""
-    facts_cfg, skills_cfg = FactsConfig(**cfg.facts), SkillsConfig(**{"noop_frac": 0.0, **cfg.skills})
-    out = []
-    for _ in range(n):
-        u = rng.random()
-        if u < cfg.needle_frac:
-            ncfg = NeedleConfig(n_tokens=rng.randint(*cfg.needle_tokens), prose=rng.random() < cfg.needle_prose_frac)
-            if cfg.needle_name_frac > 0 and rng.random() < cfg.needle_name_frac:  # no draw at 0: old streams stay
-                ncfg = replace(ncfg, value="name")
-            out.append(make_needle(ncfg, rng, count_tokens=count_tokens, split=split))
-        elif u < cfg.needle_frac + cfg.skill_frac:
-            out.append(make_skill(skills_cfg, rng, split))
-        elif cfg.realtext_frac > 0 and u < cfg.needle_frac + cfg.skill_frac + cfg.realtext_frac:  # at 0: old streams
-            if not realtext:
-                raise ValueError("realtext_frac > 0 but no realtext records were given (TrainConfig.realtext_path)")
-            out.append(realtext[rng.randrange(len(realtext))])
-        elif cfg.narrative_frac > 0 and rng.random() < cfg.narrative_frac:  # no draw at 0: old streams stay
-            out.append(make_narrative(NarrativeConfig(**cfg.narrative), rng, split, count_tokens=count_tokens))
-        else:
-            out.append(make_document(facts_cfg, rng, split, count_tokens=count_tokens))
-    return out
-
-
-def compute_loss(base: Llama, hypernet: Hypernet, batch: Batch, cfg: TrainConfig,
-                 l1_share: float = 1.0) -> tuple[torch.Tensor, dict]:
-    """The training objective on one batch -> (loss, metrics).
-
-    ``l1_share`` rescales the L1 mean over this batch's chunks so that, under DDP (gradients averaged over
-    ranks), it is the mean over the global batch's chunks: ``chunks here * ranks / global chunks``.
-    """
-    pointing = (cfg.copy_pointer_weight > 0 or cfg.copy_gate_weight > 0) and batch.copy_targets is not None
-    chunk_A, chunk_B, copy_sup = chunk_adapters(base, hypernet, batch.chunk_ids, batch.chunk_mask,
-                                               copy_targets=batch.copy_targets if pointing else None)
-    lora = document_lora(hypernet, chunk_A, chunk_B, batch.n_chunks)
-    rows = LoraBatch(lora.A[batch.doc_of_q], lora.B[batch.doc_of_q], lora.scale)
-    h_s = base(batch.student_ids, lora=rows)  # (Q, Ts, d)
-    s_logits = base.logits(h_s[batch.s_rows, batch.s_cols])  # (P, V)
-    ce = cross_entropy(s_logits, batch.targets)
-    per_tok = cfg.ce_weight * ce * batch.ce_mask
-    kl = torch.zeros_like(ce)
-    if cfg.kl_weight > 0 and bool(batch.kl_mask.any()):
-        with torch.no_grad():
-            h_t = base(batch.teacher_ids)
-            t_logits = base.logits(h_t[batch.t_rows, batch.t_cols])
-        kl = topk_kl(t_logits, s_logits, cfg.kl_topk) * batch.kl_mask
-        per_tok = per_tok + cfg.kl_weight * kl
-    Q, N = batch.student_ids.shape[0], len(batch.n_chunks)
-    task = hierarchical_mean(per_tok, batch.q_of_pos, batch.doc_of_q, Q, N)
-    l1 = l1_penalty(chunk_A, chunk_B, None if cfg.l1_copy else hypernet.cfg.rank)
-    loss = task + cfg.l1_weight * l1_share * l1
-    acc = (s_logits.argmax(-1) == batch.targets).float().mean()
-    metrics = {"loss": loss.item(), "task": task.item(), "ce": ce.mean().item(), "kl": kl.mean().item(), "l1": l1.item(),
-               "tok_acc": acc.item()}
-    if pointing:  # mean over this batch's copy targets (under DDP each rank's mean; the gradients are averaged)
-        nll = copy_sup[:, 0].sum() / batch.copy_targets.sum().clamp_min(1)
-        gate = copy_sup[:, 1].mean()  # per chunk
-        loss = loss + cfg.copy_pointer_weight * nll + cfg.copy_gate_weight * gate
-        metrics.update(loss=loss.item(), pointer_nll=nll.item())
-        if hypernet.cfg.copy_gate:
-            metrics["gate_bce"] = gate.item()
-    return loss, metrics
-
-
-def l1_penalty(chunk_A: torch.Tensor, chunk_B: torch.Tensor, rank: int | None = None) -> torch.Tensor:
-    """Mean |A| + mean |B| over chunks A (C, L, r, d_ff), B (C, L, d, r); ``rank``: only the first ``rank``
-    slots count (the latent slots; copy slots come last)."""
-    if rank is not None:
-        chunk_A, chunk_B = chunk_A[:, :, :rank], chunk_B[..., :rank]
-    return chunk_A.float().abs().mean() + chunk_B.float().abs().mean()
-
-
-def answer_logits(base: Llama, ids: torch.Tensor, lora: LoraBatch | None, rows: torch.Tensor, cols: torch.Tensor,
-                  micro: int = 32) -> torch.Tensor:
-    """Logits (P, V) at answer positions (rows, cols) of ``ids`` (Q, T), run ``micro`` rows at a time."""
-    parts = []
-    for i in range(0, ids.shape[0], micro):
-        sel = (rows >= i) & (rows < i + micro)
-        lb = None if lora is None else LoraBatch(lora.A[i:i + micro], lora.B[i:i + micro], lora.scale)
-        h = base(ids[i:i + micro], lora=lb)
-        parts.append(base.logits(h[rows[sel] - i, cols[sel]]))
-    return torch.cat(parts)
-
-
-@torch.no_grad()
-def evaluate(base: Llama, hypernet: Hypernet, records: list[Record], fmt: PromptFormat, tokenize: Tokenize,
-             bcfg: BatchConfig, device: torch.device) -> dict:
-    """Teacher-forced answer accuracy and CE for adapter / in-context / base on held-out records.
-
-    ``q_acc`` counts a question as answered when every answer token is the argmax.
-    ``shuffled`` asks each question with the adapter of *another* document: if it
-    scores like ``adapter``, the adapters carry no document content (only format).
-    """
-    natural = replace(bcfg, max_chunks=1, needle_max_chunks=None, questions_per_doc=8,  # the runtime's chunks, no random cuts
-                      student_context_frac=0.0)  # the adapter alone answers
-    batch = build_batch(records, fmt, tokenize, natural, random.Random(EVAL_BATCH_SEED)).to(device)
-    lora, _, _ = make_lora(base, hypernet, batch.chunk_ids, batch.chunk_mask, batch.n_chunks)
-    per_row = LoraBatch(lora.A[batch.doc_of_q], lora.B[batch.doc_of_q], lora.scale)
-    other = (batch.doc_of_q + 1) % len(batch.n_chunks)
-    shuffled = LoraBatch(lora.A[other], lora.B[other], lora.scale)
-    views = {"adapter": (batch.student_ids, per_row, batch.s_rows, batch.s_cols),
-             "shuffled": (batch.student_ids, shuffled, batch.s_rows, batch.s_cols),
-             "icl": (batch.teacher_ids, None, batch.t_rows, batch.t_cols),
-             "base": (batch.student_ids, None, batch.s_rows, batch.s_cols)}
-    out = {}
-    for name, (ids, lb, rows, cols) in views.items():
-        logits = answer_logits(base, ids, lb, rows, cols)
-        wrong = (logits.argmax(-1) != batch.targets).float()
-        q_ok = torch.zeros(ids.shape[0], device=device).index_add_(0, batch.q_of_pos, wrong) == 0
-        out[f"{name}_tok_acc"] = 1 - wrong.mean().item()
-        out[f"{name}_q_acc"] = q_ok.float().mean().item()
-        out[f"{name}_ce"] = cross_entropy(logits, batch.targets).mean().item()
-    return out
 
 
 class StepBatches(torch.utils.data.Dataset):
@@ -265,22 +79,6 @@ class StepBatches(torch.utils.data.Dataset):
                            all_teacher_rows=False)
 
 
-def load_realtext(path: str) -> list[Record]:
-    """The realtext records of one split (an xz JSONL of engine.data.realtext), in file order."""
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"realtext records {path!r} not found: build them with "
-                                "python -m engine.data.corpus build and python -m engine.data.realtext make")
-    return read_records_xz(path)
-
-
-def val_realtext(cfg: TrainConfig) -> list[Record]:
-    """``cfg.eval_docs`` validation realtext records (a fixed sample), or none without ``realtext_val_path``."""
-    if not cfg.realtext_val_path:
-        return []
-    records = load_realtext(cfg.realtext_val_path)
-    return random.Random(96).sample(records, min(cfg.eval_docs, len(records)))
-
-
 def batch_loader(data: StepBatches, workers: int) -> torch.utils.data.DataLoader:
     """Build batches in ``workers`` processes ahead of the GPU (0 = in this process)."""
     return torch.utils.data.DataLoader(data, batch_size=None, shuffle=False, num_workers=workers,
@@ -294,22 +92,6 @@ def hf_tokenizer(spec: BaseSpec) -> Tokenize:
 
     tok = AutoTokenizer.from_pretrained(str(spec.path.parent), gguf_file=spec.path.name)
     return lambda text: tok(text, add_special_tokens=False)["input_ids"]
-
-
-def setup_distributed() -> tuple[int, int, torch.device, bool]:
-    """(rank, world, device, ddp); under torchrun (even with one process) initialises torch.distributed
-    (nccl on GPU, gloo on CPU) so the DDP path is the one that runs."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    rank = int(os.environ.get("RANK", "0"))
-    ddp = world > 1 or "LOCAL_RANK" in os.environ  # torchrun sets LOCAL_RANK
-    cuda = torch.cuda.is_available()
-    if ddp:
-        dist.init_process_group("nccl" if cuda else "gloo")
-    if cuda:
-        local = int(os.environ.get("LOCAL_RANK", "0"))
-        torch.cuda.set_device(local)
-        return rank, world, torch.device("cuda", local), ddp
-    return rank, world, torch.device("cpu"), ddp
 
 
 class MetricsLog:
@@ -388,7 +170,7 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
         with autocast:
             if ddp:  # through the DDP wrapper so gradients are all-reduced
                 share = l1_share(sum(batch.n_chunks), device)
-                loss, last = compute_loss(base, _DDPView(model, hypernet), batch, cfg, share)
+                loss, last = compute_loss(base, DDPView(model, hypernet), batch, cfg, share)
             else:
                 loss, last = compute_loss(base, model, batch, cfg)
         opt.zero_grad(set_to_none=True)
@@ -465,67 +247,6 @@ def warm_start(hypernet: Hypernet, source: Path, base_sha256: str) -> None:
     if any(not k.startswith("copy_") for k in missing):
         raise CheckpointError(f"{source}: weights missing {missing}")
     log.info("warm start from %s%s", source, " (copy slots fresh)" if missing else "")
-
-
-def mean_over_ranks(row: dict, device: torch.device) -> dict:
-    """Each numeric metric of ``row`` averaged over the DDP ranks (a collective: every rank must call it)."""
-    keys = sorted(row)
-    values = torch.tensor([float(row[k]) for k in keys], dtype=torch.float64, device=device)
-    dist.all_reduce(values)
-    return dict(zip(keys, (values / dist.get_world_size()).tolist()))
-
-
-def param_checksum(module: torch.nn.Module) -> torch.Tensor:
-    """A float64 fingerprint of all parameters (equal across DDP ranks when they stay in sync)."""
-    return torch.stack([p.detach().double().pow(2).sum() + p.detach().double().sum() for p in module.parameters()]).sum()
-
-
-def any_rank(flag: bool, device: torch.device, ddp: bool) -> bool:
-    """True when ``flag`` is true on any rank (a collective under DDP: every rank must call it)."""
-    if not ddp:
-        return flag
-    t = torch.tensor([float(flag)], device=device)
-    dist.all_reduce(t, op=dist.ReduceOp.MAX)
-    return bool(t.item())
-
-
-def l1_share(n_chunks: int, device: torch.device) -> float:
-    """This rank's chunks * ranks / all ranks' chunks (a collective: every rank must call it)."""
-    total = torch.tensor([float(n_chunks)], dtype=torch.float64, device=device)
-    dist.all_reduce(total)
-    return n_chunks * dist.get_world_size() / float(total)
-
-
-class _DDPView(torch.nn.Module):
-    """Calls go through the DDP wrapper; config and bias block come from the wrapped module."""
-
-    def __init__(self, ddp: torch.nn.Module, inner: Hypernet):
-        super().__init__()
-        self.ddp, self.cfg, self.inner = ddp, inner.cfg, inner
-
-    def forward(self, hidden, mask, emb=None, copy_targets=None):
-        return self.ddp(hidden, mask, emb, copy_targets)
-
-    def bias_lora(self):
-        return self.inner.bias_lora()
-
-    def copy_embeddings(self, embed, ids):
-        return self.inner.copy_embeddings(embed, ids)
-
-
-def parse_overrides(items: list[str]) -> dict:
-    """``["batch_docs=64", "facts={\"max_tokens\": 300}"]`` -> {field: value}; values are JSON (else plain strings)."""
-    known = {f.name for f in fields(TrainConfig)}
-    out = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep or key not in known:
-            raise SystemExit(f"--set {item!r}: expected FIELD=VALUE with FIELD one of {sorted(known)}")
-        try:
-            out[key] = json.loads(raw)
-        except json.JSONDecodeError:
-            out[key] = raw
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -220,7 +220,7 @@ def test_chat_replies_through_the_service_without_leading_space(monkeypatch, cap
     """`lorafy chat` streams what the service streams (leading whitespace stripped), never the runtime directly."""
     import argparse
 
-    from desktop.cli import cmd_chat
+    from desktop.commands import cmd_chat
     from desktop.service import lstrip_pieces
 
     class FakeService:
@@ -248,7 +248,8 @@ def test_chat_replies_through_the_service_without_leading_space(monkeypatch, cap
 
 
 def test_retrieval_flags_default_to_the_retrieval_config(tmp_path):
-    from desktop.cli import build_parser, make_service
+    from desktop.cli import build_parser
+    from desktop.cli_service import make_service
     from desktop.store.passages import RetrievalConfig
 
     def retrieval(*flags):

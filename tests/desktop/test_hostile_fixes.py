@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from ingest_fakes import FakeService, inline_parse
 
-import desktop.ingest.watch as watch_mod
+import desktop.ingest.jobs as jobs_mod
 from desktop.ingest.watch import Indexer, InlineOwner, WatchConfig
 
 ONE_SHOT = WatchConfig(settle_s=0.0, recover_min_age_s=60.0)
@@ -18,7 +18,7 @@ ONE_SHOT = WatchConfig(settle_s=0.0, recover_min_age_s=60.0)
 
 @pytest.fixture
 def svc(tmp_path, tiny_spec, make_adapter, monkeypatch):
-    monkeypatch.setattr(watch_mod, "parse_in_sandbox", inline_parse)
+    monkeypatch.setattr(jobs_mod, "parse_in_sandbox", inline_parse)
     return FakeService(tmp_path / "home", tiny_spec, make_adapter)
 
 

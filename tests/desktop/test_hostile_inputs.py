@@ -17,7 +17,7 @@ from typing import Callable
 import pytest
 from ingest_fakes import FakeService, check_library, inline_parse
 
-import desktop.ingest.watch as watch_mod
+import desktop.ingest.jobs as jobs_mod
 from desktop.ingest.parsers import ParseLimits
 from desktop.ingest.teach_queue import IndexerQueue
 from desktop.ingest.watch import Indexer, InlineOwner, WatchConfig
@@ -132,7 +132,7 @@ ENTRY_POINTS = {"teach-file": (_teach_file, True), "teach-dir": (_teach_dir, Fal
 @pytest.mark.parametrize("entry", list(ENTRY_POINTS))
 @pytest.mark.parametrize("case", CATALOGUE, ids=[c.id for c in CATALOGUE])
 def test_hostile_path(entry, case, tmp_path, tiny_spec, make_adapter, monkeypatch):
-    monkeypatch.setattr(watch_mod, "parse_in_sandbox", inline_parse)
+    monkeypatch.setattr(jobs_mod, "parse_in_sandbox", inline_parse)
     d, outside = tmp_path / "d", tmp_path / "outside"
     d.mkdir()
     outside.mkdir()

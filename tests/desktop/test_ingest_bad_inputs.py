@@ -70,14 +70,14 @@ def test_a_file_deleted_mid_processing_leaves_nothing_and_the_queue_keeps_going(
             return real_emit(kind, path, *a, **k)
         monkeypatch.setattr(ix, "_emit", emit)
     else:  # the bytes were read; the file vanishes while the parser runs
-        import desktop.ingest.watch as watch
-        real_parse = watch.parse_in_sandbox
+        import desktop.ingest.jobs as jobs
+        real_parse = jobs.parse_in_sandbox
 
         def parse(data, name, limits):
             if name == str(gone):
                 gone.unlink()
             return real_parse(data, name, limits)
-        monkeypatch.setattr(watch, "parse_in_sandbox", parse)
+        monkeypatch.setattr(jobs, "parse_in_sandbox", parse)
     ix.run_once()
     assert status(ix) == {"a.txt": ("indexed", ""), "z.txt": ("indexed", "")}
     assert sorted(i.source for i in svc.library.items()) == [str(docs / "a.txt"), str(docs / "z.txt")]
@@ -95,13 +95,13 @@ def test_a_file_deleted_mid_processing_keeps_a_clear_status_during_the_grace_per
     ix = Indexer(InlineOwner(svc), [docs], WatchConfig(debounce_s=0, settle_s=0, grace_s=60, poll_s=0.01,
                                                        recover_min_age_s=0), pipeline="test")
     (docs / "gone.txt").write_text("a fact whose file disappears")
-    import desktop.ingest.watch as watch
-    real_parse = watch.parse_in_sandbox
+    import desktop.ingest.jobs as jobs
+    real_parse = jobs.parse_in_sandbox
 
     def parse(data, name, limits):
         Path(name).unlink()
         return real_parse(data, name, limits)
-    monkeypatch.setattr(watch, "parse_in_sandbox", parse)
+    monkeypatch.setattr(jobs, "parse_in_sandbox", parse)
     ix._recover()
     ix._rescan()
     ix._drain(None, 20)

@@ -33,7 +33,7 @@ N_FILES = 4
 
 @pytest.fixture(autouse=True)
 def no_sandbox(monkeypatch):
-    monkeypatch.setattr("desktop.ingest.watch.parse_in_sandbox", inline_parse)
+    monkeypatch.setattr("desktop.ingest.jobs.parse_in_sandbox", inline_parse)
 
 
 @pytest.fixture

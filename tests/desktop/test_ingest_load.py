@@ -27,7 +27,7 @@ LIVE = WatchConfig(debounce_s=0.2, settle_s=0.1, grace_s=0.5, rescan_s=60, poll_
 
 @pytest.fixture(autouse=True)
 def no_sandbox(monkeypatch):
-    monkeypatch.setattr("desktop.ingest.watch.parse_in_sandbox", inline_parse)
+    monkeypatch.setattr("desktop.ingest.jobs.parse_in_sandbox", inline_parse)
 
 
 def wait_for(cond, timeout: float, what: str):

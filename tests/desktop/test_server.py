@@ -9,7 +9,8 @@ import threading
 import pytest
 
 from desktop.owner import ModelOwner
-from desktop.server import LorafyServer, ServerConfig, check_loopback
+from desktop.server import LorafyServer, ServerConfig
+from desktop.server_guards import check_loopback
 from desktop.service import Lorafy, ServiceConfig
 
 KEY = "s3cret-token"

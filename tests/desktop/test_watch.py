@@ -12,7 +12,8 @@ from ingest_fakes import FakeService
 from make_docs import make_docx, make_pdf
 
 from desktop.cli import main
-from desktop.ingest.watch import Indexer, InlineOwner, WatchConfig, is_ignored
+from desktop.ingest.filecheck import is_ignored
+from desktop.ingest.watch import Indexer, InlineOwner, WatchConfig
 from desktop.owner import ModelOwner
 
 LIVE = WatchConfig(debounce_s=0.1, settle_s=0.1, grace_s=0.5, rescan_s=60, poll_s=0.05, recover_min_age_s=0)

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.data import corpus
-from engine.data.corpus import (CorpusConfig, NearDup, Source, build_docs, clean_blocks, cut_pieces, discover,
-                                doc_rows, is_test_source, read_corpus, read_text, split_of, write_corpus)
+from engine.data import corpus_sources
+from engine.data.corpus import CorpusConfig, build_docs, doc_rows, read_corpus, write_corpus
+from engine.data.corpus_sources import Source, discover, is_test_source, read_text, split_of
+from engine.data.corpus_text import NearDup, clean_blocks, cut_pieces
 from engine.data.textclean import CODE, HEADING, PARA, Block, html_blocks, markup_blocks, roff_blocks, roff_inline
 
 from tests.realtext_fixture import FIXTURES, fixture_docs, fixture_sources  # noqa: F401
@@ -93,8 +94,8 @@ def test_near_duplicates_and_exact_duplicates_are_dropped(tmp_path):
 
 
 def test_split_by_family_never_leaks_the_test_family(tmp_path):
-    assert split_of(corpus.VAL_FAMILY) == "val" and split_of(corpus.TEST_FAMILY) == "test"
-    assert {split_of(f) for f in corpus.FAMILIES} == {"train", "val"}
+    assert split_of(corpus_sources.VAL_FAMILY) == "val" and split_of(corpus_sources.TEST_FAMILY) == "test"
+    assert {split_of(f) for f in corpus_sources.FAMILIES} == {"train", "val"}
     assert is_test_source("/usr/share/doc/python3.11/html/tutorial/index.html", "python3.11-doc")
     assert is_test_source("/usr/share/info/python3.11.info.gz", "")
     assert is_test_source("/usr/share/doc/python3.11/NEWS.gz", "python3.11")  # the manual's changelog page
@@ -113,10 +114,10 @@ def test_split_by_family_never_leaks_the_test_family(tmp_path):
 
 
 def test_language_folders_are_skipped():
-    assert corpus.english_path("/usr/share/doc/apache2-doc/manual/en/mod/core.html")
-    assert not corpus.english_path("/usr/share/doc/apache2-doc/manual/de/mod/core.html")
-    assert not corpus.english_path("/usr/share/doc/apache2-doc/manual/mod/core.html.fr")
-    assert not corpus.english_path("/usr/share/doc/debian-handbook/html/zh-CN/index.html")
+    assert corpus_sources.english_path("/usr/share/doc/apache2-doc/manual/en/mod/core.html")
+    assert not corpus_sources.english_path("/usr/share/doc/apache2-doc/manual/de/mod/core.html")
+    assert not corpus_sources.english_path("/usr/share/doc/apache2-doc/manual/mod/core.html.fr")
+    assert not corpus_sources.english_path("/usr/share/doc/debian-handbook/html/zh-CN/index.html")
 
 
 def test_fixture_builds_a_small_corpus_with_manifest(tmp_path):

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from engine.data import facts, narrative
+from engine.data import facts, narrative, narrative_registers, narrative_tables
 from engine.data.records import SPLITS, approx_tokens
 
 
@@ -73,7 +73,7 @@ def test_lengths_registers_and_second_entities(docs):
     words = [len(d.record.document.split()) for d in all_docs]
     assert all(cfg.min_words <= w <= cfg.max_words for w in words)
     assert min(words) < 200 and max(words) > 300
-    assert {d.register for d in all_docs} == set(narrative.register_names())
+    assert {d.register for d in all_docs} == set(narrative_registers.register_names())
     assert len({d.schema for d in all_docs}) == len(facts.schemas())
     # questions about a second entity of the same kind, named in its question
     assert sum(len({q.question.split()[-1] for q in d.record.questions}) > 1 for d in all_docs) > 30
@@ -81,8 +81,8 @@ def test_lengths_registers_and_second_entities(docs):
 
 def test_every_schema_attribute_but_species_has_talk():
     keys = {(s.name, a.key) for s in facts.schemas() for a in s.attrs}
-    assert keys - set(narrative.TALK) == {("pet", "species")}
-    assert set(narrative.TALK) <= keys
+    assert keys - set(narrative_tables.TALK) == {("pet", "species")}
+    assert set(narrative_tables.TALK) <= keys
 
 
 def test_test_names_never_in_train_split(docs):
@@ -128,7 +128,8 @@ def test_shipped_eval_set_matches_the_generator():
 
 def test_sample_records_mixes_narrative_only_when_asked():
     pytest.importorskip("torch")
-    from engine.train.loop import TrainConfig, sample_records
+    from engine.train.config import TrainConfig
+    from engine.train.mixture import sample_records
 
     plain = sample_records(TrainConfig(out_dir="unused"), random.Random(3), 40, "train", approx_tokens)
     zero = sample_records(TrainConfig(out_dir="unused", narrative_frac=0.0, narrative={"second_entity": 1.0}),

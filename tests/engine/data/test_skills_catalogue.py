@@ -121,7 +121,8 @@ def test_determinism_and_new_tasks_in_training_stream():
 def test_sample_records_draws_new_tasks():
     pytest.importorskip("torch")
     from engine.data.records import approx_tokens
-    from engine.train.loop import TrainConfig, sample_records
+    from engine.train.config import TrainConfig
+    from engine.train.mixture import sample_records
     cfg = TrainConfig(out_dir="unused", skill_frac=1.0, needle_frac=0.0)
     recs = sample_records(cfg, random.Random(0), 120, "train", approx_tokens)
     tasks = [sk.get_task(sk.task_of(r.id)) for r in recs if r.kind == sk.KIND]

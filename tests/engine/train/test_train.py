@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from engine.train.checkpoint import load_hypernet
-from engine.train.loop import TrainConfig, train
+from engine.train.config import TrainConfig
+from engine.train.loop import train
 
 REPO = Path(__file__).resolve().parents[3]
 CONFIG = REPO / "engine/train/configs/d2l_tiny.json"
@@ -188,7 +189,7 @@ def test_ranks_agree_to_stop_when_one_rank_is_out_of_time(tmp_path):
     script = tmp_path / "agree.py"
     script.write_text(
         "import os, torch, torch.distributed as dist\n"
-        "from engine.train.loop import any_rank\n"
+        "from engine.train.distributed import any_rank\n"
         "dist.init_process_group('gloo')\n"
         "rank = dist.get_rank()\n"
         "cpu = torch.device('cpu')\n"
@@ -202,13 +203,13 @@ def test_ranks_agree_to_stop_when_one_rank_is_out_of_time(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     for rank in (0, 1):  # rank 1 alone is out of time; both stop
         assert (tmp_path / f"rank{rank}.txt").read_text() == "[True, False, True]"
-    from engine.train.loop import any_rank
+    from engine.train.distributed import any_rank
 
     assert any_rank(True, None, False) is True and any_rank(False, None, False) is False  # no DDP: the rank's own clock
 
 
 def test_set_overrides_any_config_field():
-    from engine.train.loop import parse_overrides
+    from engine.train.config import parse_overrides
 
     got = parse_overrides(["batch_docs=64", "log_every=5", 'facts={"max_tokens": 300}', "init_from=some/dir"])
     assert got == {"batch_docs": 64, "log_every": 5, "facts": {"max_tokens": 300}, "init_from": "some/dir"}
@@ -227,7 +228,8 @@ def test_mixture_has_skills_and_facts_and_noops_are_distilled():
     from engine.core.prompts import PromptFormat
     from engine.data.records import approx_tokens
     from engine.train.batches import BatchConfig, build_batch
-    from engine.train.loop import TrainConfig, sample_records
+    from engine.train.config import TrainConfig
+    from engine.train.mixture import sample_records
 
     cfg = TrainConfig(out_dir="unused", needle_frac=0.3, skill_frac=0.4, skills={"noop_frac": 0.4})
     recs = sample_records(cfg, _random.Random(0), 60, "train", approx_tokens)
@@ -301,7 +303,7 @@ def test_held_out_evaluation_reads_needles_in_natural_chunks(monkeypatch):
     """A training-only finer cut of needles (needle_max_chunks) must not reach the held-out evaluation."""
     import random as _random
 
-    import engine.train.loop as tr
+    import engine.train.objective as tr
     from engine.data.needle import NeedleConfig, make_needle
     from engine.train.batches import BatchConfig
 
@@ -320,14 +322,14 @@ def test_held_out_evaluation_reads_needles_in_natural_chunks(monkeypatch):
 
 
 def test_ddp_view_passes_token_embeddings_to_copy_slots(tiny_spec):
-    """Under DDP make_lora calls the hypernet through _DDPView; copy slots need the embeddings to get through
+    """Under DDP make_lora calls the hypernet through DDPView; copy slots need the embeddings to get through
     (a 2-GPU resume of a copy-slot run failed here)."""
     import torch
 
     from engine.nn.d2l import make_lora
     from engine.nn.hypernet import Hypernet, HypernetConfig
     from engine.nn.model import load_llama
-    from engine.train.loop import _DDPView
+    from engine.train.distributed import DDPView
 
     torch.manual_seed(0)
     base = load_llama(tiny_spec)
@@ -336,14 +338,14 @@ def test_ddp_view_passes_token_embeddings_to_copy_slots(tiny_spec):
     ids = torch.randint(0, 1000, (3, 9))
     mask = torch.ones_like(ids, dtype=torch.bool)
     want, _, _ = make_lora(base, hn, ids, mask, [1, 2])
-    got, _, _ = make_lora(base, _DDPView(hn, hn), ids, mask, [1, 2])
+    got, _, _ = make_lora(base, DDPView(hn, hn), ids, mask, [1, 2])
     assert torch_equal(got.A, want.A) and torch_equal(got.B, want.B)
 
 
 def test_l1_penalty_can_leave_out_the_copy_slots():
     import torch
 
-    from engine.train.loop import l1_penalty
+    from engine.train.objective import l1_penalty
 
     A, B = torch.randn(3, 2, 6, 10), torch.randn(3, 2, 5, 6)  # rank 4 + 2 copy slots
     A2, B2 = A.clone(), B.clone()
@@ -360,7 +362,8 @@ def test_name_needles_join_the_mixture_only_when_asked():
 
     from engine.data.needle import NAME_QUESTION, QUESTION
     from engine.data.records import approx_tokens
-    from engine.train.loop import TrainConfig, sample_records
+    from engine.train.config import TrainConfig
+    from engine.train.mixture import sample_records
 
     plain = TrainConfig(out_dir="unused", needle_frac=0.5)
     old = sample_records(plain, _random.Random(3), 40, "train", approx_tokens)

@@ -11,7 +11,9 @@ import pytest
 from engine.train.batches import BatchConfig, build_batch, context_for
 from engine.data.realtext import RealtextConfig, make_records, write_records_xz
 from engine.core.prompts import PromptFormat
-from engine.train.loop import TrainConfig, sample_records, train
+from engine.train.config import TrainConfig
+from engine.train.loop import train
+from engine.train.mixture import sample_records
 
 from tests.realtext_fixture import fixture_docs
 
