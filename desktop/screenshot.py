@@ -49,19 +49,18 @@ def populate(app: App, tmp: Path) -> None:
 
 
 def teaching(app: App, tmp: Path) -> None:
-    """Drop a long document and an empty file; return once the long one shows chunks taught (not yet all)."""
+    """Drop an empty file (refused, with its reason), then a long document; return once the long one shows chunks
+    taught but not all (the queue teaches in order, so the refusal comes first)."""
     rec = json.loads(Path(str(files("engine").joinpath("samples/demo.jsonl"))).read_text().splitlines()[0])
     long_doc, empty = tmp / "field journal 2026.txt", tmp / "scan (empty).txt"
     long_doc.write_text("\n\n".join([rec["document"]] * 24))
     empty.write_text("")
-    app.controller.teach_paths([long_doc, empty])
-
-    def midway() -> bool:  # the controller refreshes the rows on every teach event
-        rows = app.window.library.rows.values()
-        return any(r.progress and 0 < r.progress[0] < r.progress[1] for r in rows) and \
-            any(r.status.startswith("failed") for r in rows)
-
-    if not wait_until(midway, TIMEOUT_S):
+    rows = lambda: app.window.library.rows.values()  # noqa: E731 - refreshed by the controller on teach events
+    app.controller.teach_paths([empty])
+    if not wait_until(lambda: any(r.status.startswith("failed") for r in rows()), TIMEOUT_S):
+        raise RuntimeError("the empty file was not refused")
+    app.controller.teach_paths([long_doc])
+    if not wait_until(lambda: any(r.progress and 0 < r.progress[0] < r.progress[1] for r in rows()), TIMEOUT_S):
         raise RuntimeError("the long document was never seen midway")
     app.window.library.expandAll()
 
