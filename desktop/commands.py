@@ -109,8 +109,10 @@ def cmd_watch(svc, args) -> dict:
 
 def cmd_ask(svc, args) -> dict:
     context = args.context.read_bytes().decode("utf-8", errors="replace") if args.context else None  # as teach reads files
+    answer = answer_config(svc, args)
     if args.json:
-        ans = svc.ask(args.question, use=args.use, context=context, max_tokens=args.max_tokens, auto=args.auto)
+        ans = svc.ask(args.question, use=args.use, context=context, max_tokens=args.max_tokens, auto=args.auto,
+                      answer=answer)
         return {"answer": ans.text, "mode": ans.mode, "adapters": ans.adapters, "seconds": round(ans.seconds, 4),
                 "first_token_seconds": round(ans.first_token_seconds, 4), "prompt_tokens": ans.prompt_tokens,
                 "sources": ans.sources}
@@ -120,11 +122,19 @@ def cmd_ask(svc, args) -> dict:
 
         print(f"(memories chosen: {', '.join(shown(svc.library.resolve(k).name) for k in use) or 'none'})",
               file=sys.stderr)
-    ans = svc.ask(args.question, use=use, context=context, max_tokens=args.max_tokens,
+    ans = svc.ask(args.question, use=use, context=context, max_tokens=args.max_tokens, answer=answer,
                   on_piece=lambda piece: print(piece, end="", flush=True))
     print()
     print_sources(ans.sources)
     return {}
+
+
+def answer_config(svc, args):
+    """The service's answer mode, or the one ``--mode`` names."""
+    from dataclasses import replace
+
+    mode = getattr(args, "mode", None)
+    return replace(svc.cfg.answer, mode=mode) if mode else svc.cfg.answer
 
 
 def print_sources(sources: list[dict]) -> None:
@@ -142,6 +152,7 @@ def print_sources(sources: list[dict]) -> None:
 def cmd_chat(svc, args) -> dict:
     """A conversation in the terminal (stdin may be piped): earlier turns stay in the prompt, oldest dropped first."""
     history: list[dict] = []
+    answer = answer_config(svc, args)
     print("lorafy chat — empty line or Ctrl-D to quit" + (f" (active: {', '.join(args.use)})" if args.use else "")
           + (" (memories chosen per question)" if args.auto else ""))
     while True:
@@ -152,21 +163,21 @@ def cmd_chat(svc, args) -> dict:
         if not line:
             break
         history.append({"role": "user", "content": line})
-        plan = svc.chat_plan(history, args.max_tokens)
-        if plan.dropped:
-            print(f"({plan.dropped} oldest message(s) left out: the chat no longer fits the context window)",
+        setup = svc.answer_setup(history, args.max_tokens, use=args.use, auto=args.auto, answer=answer)
+        if setup.plan.dropped:
+            print(f"({setup.plan.dropped} oldest message(s) left out: the chat no longer fits the context window)",
                   file=sys.stderr)
-        use = svc.with_auto(plan.query, args.use) if args.auto else args.use
         if args.auto:
-            print(f"(memories chosen: {', '.join(svc.library.resolve(k).name for k in use) or 'none'})", file=sys.stderr)
+            print(f"(memories chosen: {', '.join(svc.library.resolve(k).name for k in setup.keys) or 'none'})",
+                  file=sys.stderr)
         print("lorafy> ", end="", flush=True)
         reply = []
-        for piece in svc.generate(plan.prompt, use, max_tokens=args.max_tokens):
+        for piece in svc.generate(setup.plan.prompt, setup.use, setup.weights, max_tokens=args.max_tokens):
             reply.append(piece)
             print(piece, end="", flush=True)
         print()
         text = "".join(reply).strip()
-        print_sources(svc.sources(plan.query, text, use))
+        print_sources(svc.sources(setup.query, text, setup.keys))
         history.append({"role": "assistant", "content": text})
     return {}
 

@@ -38,6 +38,7 @@ class Plan:
     auto: bool = False
     max_tokens: int = 256
     stop: tuple[str, ...] = ()
+    messages: tuple[dict, ...] | None = None  # a chat request's conversation (answers put memories to use by mode)
 
 
 def model_ids(svc: "Lorafy") -> list[tuple[str, Any]]:
@@ -158,7 +159,8 @@ def make_plan(svc: "Lorafy", body: dict, chat: bool, default_max_tokens: int) ->
         raise ServerError(400, "only n=1 is supported")
     if chat:
         try:
-            chat_plan = svc.chat_plan(chat_messages(body.get("messages")), max_tokens_of(body, default_max_tokens))
+            messages = tuple(chat_messages(body.get("messages")))
+            chat_plan = svc.chat_plan(messages, max_tokens_of(body, default_max_tokens))
         except ValueError as e:
             raise ServerError(400, str(e)) from e
         prompt, question = chat_plan.prompt, chat_plan.query  # the turns before the question help choose memories
@@ -168,7 +170,7 @@ def make_plan(svc: "Lorafy", body: dict, chat: bool, default_max_tokens: int) ->
             prompt = prompt[0]
         if not isinstance(prompt, str) or not prompt:
             raise ServerError(400, "field 'prompt' must be one non-empty string")
-        question = prompt
+        question, messages = prompt, None
     model = body.get("model", BASE_MODEL)
     use, auto = resolve_model(svc, model)
     scales = {i: 1.0 for i in use} | resolve_lora(svc, body.get("lora"))
@@ -179,4 +181,4 @@ def make_plan(svc: "Lorafy", body: dict, chat: bool, default_max_tokens: int) ->
                           code="context_length_exceeded")
     return Plan(model=model, prompt=prompt, question=question, use=tuple(active), weights=tuple(active.values()),
                 auto=auto, max_tokens=min(max_tokens_of(body, default_max_tokens), room),
-                stop=stop_strings(body.get("stop")))
+                stop=stop_strings(body.get("stop")), messages=messages)

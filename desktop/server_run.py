@@ -65,10 +65,18 @@ def run_plan(svc: "Lorafy", plan: Plan, on_piece: Callable[[str], None], cancel:
     owner thread, nothing is generated."""
     if cancel.is_set():
         return Result(text="", finish_reason="stop", adapters=[], sources=[], prompt_tokens=0, completion_tokens=0)
-    use = svc.with_auto(plan.question, plan.use) if plan.auto else list(plan.use)
-    weights = list(plan.weights) + [1.0] * (len(use) - len(plan.weights))
+    prompt, question = plan.prompt, plan.question
+    if plan.messages is not None:  # a chat: the service's answer mode puts the memories' passages and/or adapters to use
+        setup = svc.answer_setup(plan.messages, plan.max_tokens, use=plan.use, auto=plan.auto)
+        scales = dict(zip(plan.use, plan.weights))  # the request's lora scales win over the mode's weights
+        prompt, use, answered = setup.plan.prompt, setup.use, setup.keys
+        weights = [scales.get(k, w) for k, w in zip(setup.use, setup.weights)]
+    else:
+        use = svc.with_auto(question, plan.use) if plan.auto else list(plan.use)
+        weights = list(plan.weights) + [1.0] * (len(use) - len(plan.weights))
+        answered = use
     stop, out, n_raw = StopText(plan.stop), [], 0
-    gen = svc.generate(plan.prompt, use, weights, plan.max_tokens)
+    gen = svc.generate(prompt, use, weights, plan.max_tokens)
     try:
         for piece in gen:  # a piece per generated token, except bytes of a split UTF-8 character
             n_raw += 1
@@ -85,9 +93,9 @@ def run_plan(svc: "Lorafy", plan: Plan, on_piece: Callable[[str], None], cancel:
     text = "".join(out)
     n_out = min(max(n_raw, len(svc.tokenize(text)) if text else 0), plan.max_tokens)  # re-tokenizing may split finer
     finish = "length" if not stop.stopped and n_out >= plan.max_tokens else "stop"
-    items = [svc.library.resolve(i) for i in use]
+    items = [svc.library.resolve(i) for i in answered]
     return Result(text=text, finish_reason=finish, adapters=[i.name for i in items],
-                  sources=svc.sources(plan.question, text, use), prompt_tokens=len(svc.tokenize(plan.prompt)),
+                  sources=svc.sources(question, text, answered), prompt_tokens=len(svc.tokenize(prompt)),
                   completion_tokens=n_out)
 
 

@@ -276,17 +276,26 @@ class Lorafy:
 
     def ask(self, question: str, use: Sequence[str] = (), context: str | None = None,
             max_tokens: int = 128, auto: bool = False, on_piece: Callable[[str], None] | None = None,
-            weights: Sequence[float] | None = None) -> Answer:
+            weights: Sequence[float] | None = None, answer: AnswerConfig | None = None) -> Answer:
         """Answer one question; timings include prompt processing and generation.
 
         ``auto``: memories chosen for the question (:meth:`choose`) join ``use``. Answers made
         with memories carry their best-matching passages as ``sources``. ``on_piece`` sees the
         answer as it streams. ``weights``: one scale per adapter of ``use`` (default 1.0 each; not with ``auto``).
+        ``answer`` (e.g. ``cfg.answer``, as ``lorafy ask`` passes it): prepared by :meth:`answer_setup`, passages
+        and all; None answers with exactly the adapters and ``context`` given (the evaluation's modes).
         """
         if auto and weights is not None:
             raise ValueError("weights are given per adapter of use; auto adds memories of its own")
-        items = self.activate(self.with_auto(question, use) if auto else use, weights)
-        ids = self.tokenize(self.prompt(question, context))
+        if answer is not None and context is None:
+            setup = self.answer_setup([{"role": "user", "content": question}], max_tokens, use=use, auto=auto,
+                                      answer=answer)
+            self.activate(setup.use, setup.weights)
+            items = [self.library.resolve(k) for k in setup.keys]  # what answers: adapters and/or passages
+            ids = self.tokenize(setup.plan.prompt)
+        else:
+            items = self.activate(self.with_auto(question, use) if auto else use, weights)
+            ids = self.tokenize(self.prompt(question, context))
         t0 = time.perf_counter()
         first, pieces = None, []
         for piece in self._reply(ids, max_tokens):

@@ -220,17 +220,22 @@ def test_chat_replies_through_the_service_without_leading_space(monkeypatch, cap
     """`lorafy chat` streams what the service streams (leading whitespace stripped), never the runtime directly."""
     import argparse
 
+    import types
+
     from desktop.commands import cmd_chat
-    from desktop.service import lstrip_pieces
+    from desktop.service import AnswerConfig, lstrip_pieces
 
     class FakeService:
         def __init__(self):
-            self.calls = []
+            self.calls, self.modes = [], []
 
-        def chat_plan(self, messages, max_tokens):
-            import types
+        cfg = types.SimpleNamespace(answer=AnswerConfig())
 
-            return types.SimpleNamespace(prompt=f"<{len(messages)} messages>", dropped=0, query=messages[-1]["content"])
+        def answer_setup(self, messages, max_tokens, use=(), auto=False, answer=None):
+            self.modes.append(answer.mode)
+            plan = types.SimpleNamespace(prompt=f"<{len(messages)} messages>", dropped=0)
+            return types.SimpleNamespace(plan=plan, query=messages[-1]["content"], keys=list(use), use=list(use),
+                                         weights=[1.0] * len(use))
 
         def sources(self, question, answer, keys):
             return []
@@ -242,9 +247,12 @@ def test_chat_replies_through_the_service_without_leading_space(monkeypatch, cap
     lines = iter(["Who?", ""])
     monkeypatch.setattr("builtins.input", lambda prompt="": next(lines))
     svc = FakeService()
-    cmd_chat(svc, argparse.Namespace(use=["notes"], max_tokens=7, auto=False))
+    cmd_chat(svc, argparse.Namespace(use=["notes"], max_tokens=7, auto=False, mode=None))
     assert "lorafy> Zurab\n" in capsys.readouterr().out
     assert svc.calls == [("<1 messages>", ["notes"], 7)]
+    lines = iter(["Who?", ""])
+    cmd_chat(svc, argparse.Namespace(use=["notes"], max_tokens=7, auto=False, mode="passages"))
+    assert svc.modes == [AnswerConfig().mode, "passages"]  # the service's default, then the one --mode names
 
 
 def test_retrieval_flags_default_to_the_retrieval_config(tmp_path):
@@ -262,13 +270,14 @@ def test_chat_keeps_earlier_turns_and_auto_uses_them(taught, common, capsys, mon
     for "When did it open?" (no word of it matches alone) because the turn before it names the bakery."""
     from desktop.service import Lorafy
 
-    plans = []
-    real = Lorafy.chat_plan
-    monkeypatch.setattr(Lorafy, "chat_plan", lambda self, m, n: plans.append(real(self, m, n)) or plans[-1])
+    setups = []
+    real = Lorafy.answer_setup
+    monkeypatch.setattr(Lorafy, "answer_setup", lambda self, *a, **k: setups.append(real(self, *a, **k)) or setups[-1])
     monkeypatch.setattr("sys.stdin", io.StringIO("Who owns Lindqvist Bakery?\nWhen did it open?\n"))
     rc, out, err = lorafy(capsys, taught.home, common, "chat", "--auto", "--max-tokens", "6")
-    assert rc == 0 and len(plans) == 2
-    first, second = plans
+    assert rc == 0 and len(setups) == 2
+    assert setups[1].query.startswith("Who owns Lindqvist Bakery?") and setups[1].passages  # combined: passages too
+    first, second = (s.plan for s in setups)
     assert first.dropped == second.dropped == 0 and len(second.messages) == 3
     assert "Who owns Lindqvist Bakery?" in second.prompt and second.messages[1]["role"] == "assistant"
     assert second.messages[1]["content"] in second.prompt and second.prompt.index("Bakery") < second.prompt.index("When")
