@@ -397,19 +397,22 @@ def test_selftest_exits_zero_without_torch(tiny_spec, tiny_bundle):
 
 
 def test_a_conversation_keeps_earlier_turns_until_a_new_chat(qtbot, app, monkeypatch):
-    plans = []
-    real = type(app.svc).chat_plan
-    monkeypatch.setattr(app.svc, "chat_plan", lambda m, n: plans.append(real(app.svc, m, n)) or plans[-1])
+    setups = []
+    real = type(app.svc).answer_setup
+    monkeypatch.setattr(app.svc, "answer_setup", lambda *a, **k: setups.append(real(app.svc, *a, **k)) or setups[-1])
     focus_window(qtbot, app)
     qtbot.keyClick(app.window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # Ctrl+N: a clean chat
     assert app.controller.conv.messages == []
     first = ask_and_wait(qtbot, app, "Who built the Harbour Bridge?")
     second = ask_and_wait(qtbot, app, "When?")
-    assert [m["content"] for m in plans[-1].messages] == ["Who built the Harbour Bridge?", first.text, "When?"]
-    assert "Who built the Harbour Bridge?" in plans[-1].prompt and plans[-1].dropped == 0 and not second.dropped
+    plan = setups[-1].plan  # the question may carry the chosen memories' passages; the turns before it do not
+    assert [m["content"] for m in plan.messages[:2]] == ["Who built the Harbour Bridge?", first.text]
+    assert plan.messages[2]["content"].endswith("When?") and len(plan.messages) == 3
+    assert setups[-1].query == f"Who built the Harbour Bridge?\n{first.text}\nWhen?"
+    assert "Who built the Harbour Bridge?" in plan.prompt and plan.dropped == 0 and not second.dropped
     qtbot.keyClick(app.window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     ask_and_wait(qtbot, app, "And its colour?")
-    assert [m["content"] for m in plans[-1].messages] == ["And its colour?"]
+    assert setups[-1].query == "And its colour?" and len(setups[-1].plan.messages) == 1
 
 
 def test_turns_that_no_longer_fit_are_dropped_and_the_window_says_so(qtbot, app, monkeypatch):
