@@ -346,6 +346,31 @@ class Lorafy:
         hits = self.passages.search(question, list(among), limit=self.cfg.retrieval.n_context)
         return "\n\n".join(h.text for h in hits) if hits else None
 
+    def answer_in_mode(self, mode: str, question: str, document: str | None = None, key: str | None = None,
+                       among: Sequence[str] | None = None, max_tokens: int = 32, choices: list | None = None,
+                       adapter_weight: float = 1.0) -> Answer:
+        """One answer in a mode of engine.eval.evaluate, with the memories ``among`` (item ids; None: the library's).
+
+        ``key`` is the question's own memory (lora, passages_lora); auto and passages_auto activate the memories
+        chosen for the question, all every one; passages* put the best passages in the prompt in place of
+        ``document`` (icl). ``choices``, if given, collects (key, chosen ids) per auto answer. Every active
+        adapter is scaled by ``adapter_weight``.
+        """
+        if mode in ("auto", "passages_auto"):
+            use = [i.id for i in self.choose(question, among=among)]
+            if choices is not None and mode == "auto":
+                choices.append((key, use))
+        else:
+            use = self.memory_ids(among) if mode == "all" else [key] if key and mode != "passages" else []
+        if mode.startswith("passages"):
+            document = self.passage_context(question, self.memory_ids(among))
+        weights = [adapter_weight] * len(use) if use else None
+        return self.ask(question, use=use, context=document, max_tokens=max_tokens, weights=weights)
+
+    def memory_ids(self, among: Sequence[str] | None = None) -> list[str]:
+        """``among`` as a list, or (None) the ids of every memory in the library."""
+        return list(among) if among is not None else [i.id for i in self.library.items() if i.kind == "memory"]
+
     @contextmanager
     def evaluating(self, max_tokens: int, choices: list | None = None,
                    adapter_weight: float = 1.0) -> Iterator[tuple[Callable, Callable, Callable]]:
@@ -364,16 +389,7 @@ class Lorafy:
             return taught[-1]
 
         def answer(mode: str, question: str, document: str | None, key: str | None) -> str:
-            if mode in ("auto", "passages_auto"):
-                use = [i.id for i in self.choose(question, among=taught)]
-                if choices is not None and mode == "auto":
-                    choices.append((key, use))
-            else:
-                use = list(taught) if mode == "all" else [key] if key and mode != "passages" else []
-            if mode.startswith("passages"):
-                document = self.passage_context(question, taught)
-            weights = [adapter_weight] * len(use) if use else None
-            return self.ask(question, use=use, context=document, max_tokens=max_tokens, weights=weights).text
+            return self.answer_in_mode(mode, question, document, key, taught, max_tokens, choices, adapter_weight).text
 
         def fits(document: str, question: str) -> bool:
             return len(self.tokenize(self.prompt(question, document))) <= window
