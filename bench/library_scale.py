@@ -78,7 +78,7 @@ def cut_text(text: str, limit: int) -> str:
 def real_candidates(root: Path) -> list[Path]:
     """Text files under ``root`` by name (README*, changelog*, NEWS*, *.txt, *.md, gzipped or not), package by
     package, sorted; python3* packages (the held-out python3-doc family and CPython's own) are not entered."""
-    from engine.data.corpus import english_path, is_test_source
+    from engine.data.corpus_sources import english_path, is_test_source
 
     out = []
     for package in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("python3")):
@@ -102,7 +102,7 @@ def spread(paths: list[Path], root: Path, rng: random.Random) -> list[Path]:
 
 def real_texts(cfg: LibraryBenchConfig) -> list[tuple[str, str]]:
     """``cfg.n_real`` (name, text) pairs of distinct real text; raises when the folder holds too few."""
-    from engine.data.corpus import read_text
+    from engine.data.corpus_sources import read_text
 
     picked, seen = [], set()
     for path in spread(real_candidates(cfg.real_root), cfg.real_root, random.Random(f"real:{cfg.seed}")):
