@@ -98,8 +98,9 @@ def test_auto_mode_activates_the_memory_that_matches_the_question(qtbot, wired):
     assert msg.adapters == ["observatory"] and msg.auto == ["observatory"]
     assert msg.sources and msg.sources[0]["name"] == "observatory"
     obs = ready_row(app, "observatory").item_id
-    active, handle = app.owner.call(lambda s: (s.runtime.active, s._handles.get(obs)), timeout=30)
-    assert [h for h, _ in active] == [handle]
+    active, handle, mode = app.owner.call(lambda s: (s.runtime.active, s._handles.get(obs), s.cfg.answer.mode),
+                                          timeout=30)
+    assert [h for h, _ in active] == ([] if mode == "passages" else [handle])  # passages: in the prompt instead
     assert "answered with: observatory (auto)" in app.window.chat.toPlainText()
     app.controller.set_disabled(obs, True)  # a disabled memory is never chosen
     assert ask(qtbot, app, "Who built the brass telescope at the observatory?").adapters == []
