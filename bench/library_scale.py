@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -42,7 +43,6 @@ class LibraryBenchConfig:
 
     docs: int = 1000
     questions: int = 40  # answered in every mode (a seeded sample of the synthetic questions)
-    choice_questions: int | None = None  # None: the choice is timed on every synthetic question
     real_fraction: float = 0.5
     real_root: Path = Path("/usr/share/doc")
     max_real_chars: int = 3000
@@ -129,26 +129,31 @@ class Doc:
     record: object | None  # engine.data.records.Record
 
 
-def write_documents(folder: Path, cfg: LibraryBenchConfig) -> list[Doc]:
-    """Write the synthetic and real documents as files (atomically) into ``folder``; synthetic first."""
+def write_once(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically, unless an interrupted run of the same seed wrote it there already."""
     from engine.core.atomic import atomic_write_bytes
+
+    if path.exists() and path.read_bytes() != text.encode():
+        raise ValueError(f"{path} is not what this seed writes; give a new --home")
+    return path if path.exists() else atomic_write_bytes(path, text.encode(), 0o644)
+
+
+def write_documents(folder: Path, cfg: LibraryBenchConfig) -> list[Doc]:
+    """Write the synthetic and real documents as files into ``folder``; synthetic first."""
     from engine.data.facts import FactsConfig, facts_set
 
     folder.mkdir(parents=True, exist_ok=True)
     records = facts_set(cfg.docs - cfg.n_real, seed=cfg.seed, split="test", cfg=FactsConfig(max_tokens=400))
-    docs = [Doc(atomic_write_bytes(folder / f"facts-{i:04d}.txt", r.document.encode(), 0o644), r)
-            for i, r in enumerate(records)]
+    docs = [Doc(write_once(folder / f"facts-{i:04d}.txt", r.document), r) for i, r in enumerate(records)]
     for i, (name, text) in enumerate(real_texts(cfg)):
         stem = re.sub(r"[^A-Za-z0-9._-]+", "_", name).removesuffix(".md").removesuffix(".txt")
         suffix = ".md" if name.lower().endswith(".md") else ".txt"
-        docs.append(Doc(atomic_write_bytes(folder / f"real-{i:04d}-{stem}{suffix}", text.encode(), 0o644), None))
+        docs.append(Doc(write_once(folder / f"real-{i:04d}-{stem}{suffix}", text), None))
     return docs
 
 
 def teach_folder(svc, folder: Path, n: int) -> tuple[dict[str, str], dict]:
     """Teach ``folder`` as `lorafy watch --once` does; return ({file path: item id}, teach figures)."""
-    from tqdm import tqdm
-
     from desktop.ingest.watch import Indexer, InlineOwner
 
     t0 = time.perf_counter()
@@ -156,7 +161,8 @@ def teach_folder(svc, folder: Path, n: int) -> tuple[dict[str, str], dict]:
     load_s = time.perf_counter() - t0
     if not svc.library.try_lock():
         raise RuntimeError(f"{svc.library.home} is in use by another Lorafy; use a fresh --home")
-    bar = tqdm(total=n, desc="teach", unit="doc", file=sys.stderr)
+    before = {i.id for i in svc.library.items()}  # taught by an interrupted run (--resume)
+    bar = tqdm(total=n, initial=len(before), desc="teach", unit="doc", file=sys.stderr)
     indexer = Indexer(InlineOwner(svc), [folder],
                       on_event=lambda e: e.kind in ("indexed", "refused", "failed") and bar.update(1))
     t0 = time.perf_counter()
@@ -166,11 +172,12 @@ def teach_folder(svc, folder: Path, n: int) -> tuple[dict[str, str], dict]:
     svc.library.unlock()
     items = {i.id: i for i in svc.library.items()}
     keys = {d.display: d.item_id for r in indexer.roots for d in indexer.queue.documents(r) if d.item_id in items}
-    tokens = sum(items[k].tokens for k in keys.values())
-    return keys, {"load_s": load_s, "indexed": status.indexed, "refused": status.refused, "failed": status.failed,
-                  "wall_s": wall, "docs_per_s": len(keys) / wall, "tokens": tokens, "tokens_per_s": tokens / wall,
-                  "chunks": sum(items[k].chunks for k in keys.values()),
-                  "model_s": sum(items[k].teach_seconds for k in keys.values())}  # teach_text's own seconds
+    new = [items[k] for k in set(keys.values()) - before]  # the teach figures are this run's
+    tokens = sum(i.tokens for i in new)
+    return keys, {"load_s": load_s, "resumed_with": len(before), "indexed": status.indexed, "refused": status.refused,
+                  "failed": status.failed, "taught_now": len(new), "wall_s": wall, "docs_per_s": len(new) / wall,
+                  "tokens": tokens, "tokens_per_s": tokens / wall, "chunks": sum(i.chunks for i in new),
+                  "model_s": sum(i.teach_seconds for i in new)}  # teach_text's own seconds
 
 
 def disk_usage(home: Path, adapter_files: list[Path]) -> dict:
@@ -199,8 +206,6 @@ def synthetic_questions(docs: list[Doc], keys: dict[str, str]) -> list[tuple[obj
 
 def measure_choice(svc, questions: list[tuple]) -> tuple[list[dict], dict]:
     """Time Lorafy.choose() on every question; rows (question, right, chosen, ms) and their summary."""
-    from tqdm import tqdm
-
     rows = []
     for rec, qa, right in tqdm(questions, desc="choice", unit="question", file=sys.stderr):
         t0 = time.perf_counter()
@@ -233,12 +238,9 @@ def sample_records(questions: list[tuple], n: int, seed: int) -> tuple[list, dic
 
 def answer_modes(svc, records: list, keys: dict[str, str], modes: tuple[str, ...], max_tokens: int) -> tuple:
     """Score every sampled question in every mode with the scoring of `lorafy eval`; (rows, summary)."""
-    from tqdm import tqdm
-
     from engine.eval.evaluate import run_eval, summarise
 
-    bar = tqdm(total=sum(len(r.questions) for r in records) * len(modes), desc="answers", unit="answer",
-               file=sys.stderr)
+    bar = tqdm(total=len(modes) * sum(len(r.questions) for r in records), desc="answers", file=sys.stderr)
     rows = run_eval(records, modes, lambda rid, _doc: keys[rid],
                     lambda mode, q, doc, key: svc.answer_in_mode(mode, q, doc, key, None, max_tokens).text,
                     on_row=lambda r: bar.update(1))
@@ -251,8 +253,9 @@ def print_table(rep: dict) -> None:
     print(f"\nlibrary of {rep['docs']['taught']} documents ({rep['docs']['synthetic']} synthetic, "
           f"{rep['docs']['real']} real) — {rep['machine']['cpu']}, {rep['machine']['cores']} cores, "
           f"hypernetwork step {rep['machine']['hypernet_step']}, {rep['machine']['date']}")
-    print(f"teach       {t['wall_s']:.0f} s wall: {t['docs_per_s']:.2f} documents/s, {t['tokens_per_s']:.0f} tokens/s "
-          f"({t['tokens']} tokens; {t['indexed']} indexed, {t['refused']} refused, {t['failed']} failed)")
+    print(f"teach       {t['taught_now']} documents in {t['wall_s']:.0f} s wall: {t['docs_per_s']:.3f} documents/s, "
+          f"{t['tokens_per_s']:.0f} tokens/s ({t['tokens']} tokens, {t['chunks']} chunks; {t['resumed_with']} taught "
+          f"before a resume; {t['indexed']} indexed, {t['refused']} refused, {t['failed']} failed)")
     print(f"disk        adapter median {d['adapter_median'] / 1e3:.0f} kB, p95 {d['adapter_p95'] / 1e3:.0f} kB; "
           f"total {d['total'] / 1e6:.1f} MB (adapters {d['adapters_total'] / 1e6:.1f}, library db "
           f"{d['library_db'] / 1e6:.1f}, other {d['other'] / 1e6:.2f})")
@@ -271,10 +274,8 @@ def print_table(rep: dict) -> None:
 def plot(rep: dict, path: Path) -> Path:
     """Accuracy per answer mode beside the choice latency distribution (PNG, written atomically)."""
     import matplotlib
-
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
     from engine.core.atomic import atomic_path
 
     summary, ms = rep["answers"]["summary"], [r["ms"] for r in rep["choice_rows"]]
@@ -301,12 +302,13 @@ def plot(rep: dict, path: Path) -> Path:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for flag, kind, default in (("--docs", int, 1000), ("--questions", int, 40), ("--choice-questions", int, None),
+    for flag, kind, default in (("--docs", int, 1000), ("--questions", int, 40),
                                 ("--real-fraction", float, 0.5), ("--real-root", Path, Path("/usr/share/doc")),
                                 ("--seed", int, 0), ("--threads", int, None), ("--base", Path, None),
                                 ("--hypernet", Path, None), ("--json", Path, None), ("--plot", Path, None)):
         p.add_argument(flag, type=kind, default=default)
     p.add_argument("--home", type=Path, help="library home (new or empty); the documents go to HOME-docs")
+    p.add_argument("--resume", action="store_true", help="go on with the --home of an interrupted run")
     return p.parse_args(argv)
 
 
@@ -337,9 +339,7 @@ def ask_phase(cfg: LibraryBenchConfig, svc_cfg, questions: list[tuple], n_memori
         svc.load()
         svc.choose(questions[0][1].question)  # opens the passage index
         memory["library_loaded"] = memory_now()
-        timed = questions if cfg.choice_questions is None else random.Random(f"choice:{cfg.seed}").sample(
-            questions, min(cfg.choice_questions, len(questions)))
-        choice_rows, choice = measure_choice(svc, timed)
+        choice_rows, choice = measure_choice(svc, questions)
         records, record_keys = sample_records(questions, cfg.questions, cfg.seed)
         modes = MODES + (("all",) if n_memories <= cfg.all_limit else ())
         rows, summary = answer_modes(svc, records, record_keys, modes, cfg.max_tokens)
@@ -375,14 +375,14 @@ def main(argv: list[str] | None = None) -> dict:
     from engine.core.atomic import atomic_write_bytes
 
     args = parse_args(argv)
-    cfg = LibraryBenchConfig(docs=args.docs, questions=args.questions, choice_questions=args.choice_questions,
-                             real_fraction=args.real_fraction, real_root=args.real_root, seed=args.seed)
+    cfg = LibraryBenchConfig(docs=args.docs, questions=args.questions, real_fraction=args.real_fraction,
+                             real_root=args.real_root, seed=args.seed)
     with tempfile.TemporaryDirectory(prefix="lorafy-library-") as scratch:
         home = Path(os.path.abspath(args.home or Path(scratch) / "home"))  # the indexer's spelling of paths
         docs_dir = home.with_name(home.name + "-docs")
         for folder in (home, docs_dir):
-            if folder.exists() and any(folder.iterdir()):
-                raise SystemExit(f"{folder} is not empty; give a new folder as --home")
+            if folder.exists() and any(folder.iterdir()) and not args.resume:
+                raise SystemExit(f"{folder} is not empty; give a new folder as --home (or --resume a killed run)")
         rep = run(cfg, ServiceConfig(home=home, base_path=args.base, hypernet_dir=args.hypernet, threads=args.threads,
                                      n_gpu_layers=0, use_gpu=False), docs_dir)
     print_table(rep)

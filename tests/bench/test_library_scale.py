@@ -55,12 +55,16 @@ def real_root(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory, tiny_spec, tiny_bundle, real_root):
+def argv(tmp_path_factory, tiny_spec, tiny_bundle, real_root):
     out = tmp_path_factory.mktemp("library")
-    argv = ["--docs", "6", "--questions", "4", "--threads", "1", "--real-root", str(real_root),
-            "--base", str(tiny_spec.path), "--hypernet", str(tiny_bundle[0]), "--home", str(out / "home"),
-            "--json", str(out / "r.json"), "--plot", str(out / "r.png")]
-    return load_script().main(argv), out
+    return out, ["--docs", "6", "--questions", "4", "--threads", "1", "--real-root", str(real_root),
+                 "--base", str(tiny_spec.path), "--hypernet", str(tiny_bundle[0]), "--home", str(out / "home")]
+
+
+@pytest.fixture(scope="module")
+def run(argv):
+    out, args = argv
+    return load_script().main(args + ["--json", str(out / "r.json"), "--plot", str(out / "r.png")]), out
 
 
 def test_documents_are_mixed_and_the_held_out_folder_is_never_read(run):
@@ -109,6 +113,22 @@ def test_answers_in_every_mode(run):
     saved = json.loads((out / "r.json").read_text())
     assert saved["choice"] == rep["choice"] and saved["machine"]["cores"] >= 1 and saved["machine"]["cpu"]
     assert (out / "r.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_resume_keeps_what_was_taught(run, argv, tmp_path):
+    first, _ = run
+    out, args = argv
+    with pytest.raises(SystemExit, match="not empty"):
+        load_script().main(args)
+    again = load_script().main(args + ["--resume", "--questions", "1"])
+    assert again["teach"]["resumed_with"] == 6 and again["teach"]["taught_now"] == 0
+    assert again["docs"] == first["docs"] and again["choice_rows"] == [
+        {**r, "ms": r2["ms"]} for r, r2 in zip(first["choice_rows"], again["choice_rows"])]
+    lib = load_script()
+    assert lib.write_once(tmp_path / "a.txt", "x\r\ny").read_bytes() == b"x\r\ny"
+    assert lib.write_once(tmp_path / "a.txt", "x\r\ny") == tmp_path / "a.txt"  # the same text: left as it is
+    with pytest.raises(ValueError, match="new --home"):
+        lib.write_once(tmp_path / "a.txt", "other")
 
 
 def test_config_and_helpers():
