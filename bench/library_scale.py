@@ -19,6 +19,7 @@ import random
 import re
 import sys
 import tempfile
+import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,9 +33,13 @@ if str(ROOT) not in sys.path:
 
 DOC_NAME = re.compile(r"^(README|NEWS|CHANGES|changelog|FAQ|HISTORY)|\.(txt|md)(\.gz)?$", re.I)
 NOT_TEXT = re.compile(r"\.(html?|pdf|ps|dvi|png|jpe?g|gif|svg|xpm|css|js|info)(\.gz)?$", re.I)
-MODES = ("lora", "auto", "passages", "passages_auto")
-MODE_WORDS = {"lora": "right memory (by hand)", "auto": "automatic choice", "passages": "passages only",
-              "passages_auto": "chosen memories + passages", "all": "all memories active"}
+# auto / passages_auto activate the adapter of the best chosen memory only (AnswerConfig.max_memory_adapters, the
+# product's default); the *_stacked modes activate every chosen memory's adapter, side by side in the same run
+MODES = ("lora", "auto", "auto_stacked", "passages", "passages_auto", "passages_auto_stacked")
+MODE_WORDS = {"lora": "right memory (by hand)", "auto": "automatic choice (best)",
+              "auto_stacked": "automatic choice (all stacked)", "passages": "passages only",
+              "passages_auto": "best memory + passages", "passages_auto_stacked": "chosen stacked + passages",
+              "all": "all memories active"}
 
 
 @dataclass(frozen=True)
@@ -242,7 +247,9 @@ def answer_modes(svc, records: list, keys: dict[str, str], modes: tuple[str, ...
 
     bar = tqdm(total=len(modes) * sum(len(r.questions) for r in records), desc="answers", file=sys.stderr)
     rows = run_eval(records, modes, lambda rid, _doc: keys[rid],
-                    lambda mode, q, doc, key: svc.answer_in_mode(mode, q, doc, key, None, max_tokens).text,
+                    lambda mode, q, doc, key: svc.answer_in_mode(
+                        mode.removesuffix("_stacked"), q, doc, key, None, max_tokens,
+                        max_adapters=0 if mode.endswith("_stacked") else 1).text,
                     on_row=lambda r: bar.update(1))
     bar.close()
     return rows, summarise(rows)
@@ -279,8 +286,8 @@ def plot(rep: dict, path: Path) -> Path:
     from engine.core.atomic import atomic_path
 
     summary, ms = rep["answers"]["summary"], [r["ms"] for r in rep["choice_rows"]]
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(10, 3.4), dpi=120)
-    bars = ax.bar([MODE_WORDS[m].replace(" (", "\n(").replace(" + ", "\n+ ") for m in summary],
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(12, 3.8), dpi=120, gridspec_kw={"width_ratios": [3, 2]})
+    bars = ax.bar([textwrap.fill(MODE_WORDS[m], 14) for m in summary],
                   [s["accuracy"] for s in summary.values()], color="#3e7cb1")
     for b, s in zip(bars, summary.values()):
         ax.text(b.get_x() + b.get_width() / 2, s["accuracy"] + 0.02,

@@ -58,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true")
     a.add_argument("--auto", action="store_true", help="also activate the memories that best match the question")
     a.add_argument("--mode", choices=("adapters", "passages", "combined"), default=None, help="how memories answer: their adapters, their best passages in the prompt, or both (default: passages)")
+    a.add_argument("--memory-adapters", type=int, default=None, metavar="N",
+                   help="at most N memory adapters at once, the best matches first (0: every one; default 1)")
     from desktop.store.passages import RetrievalConfig as R  # its defaults are the only ones
 
     a.add_argument("--k", type=int, help=f"with --auto: at most K memories (default {R.k})")
@@ -69,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--use", nargs="*", default=[], metavar="ID_OR_NAME")
     c.add_argument("--max-tokens", type=int, default=256)
     c.add_argument("--mode", choices=("adapters", "passages", "combined"), default=None, help="how memories answer: their adapters, their best passages in the prompt, or both (default: passages)")
+    c.add_argument("--memory-adapters", type=int, default=None, metavar="N",
+                   help="at most N memory adapters at once, the best matches first (0: every one; default 1)")
     c.add_argument("--auto", action="store_true",
                    help="also activate the memories that best match each question and the turns before it")
 

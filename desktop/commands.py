@@ -130,11 +130,11 @@ def cmd_ask(svc, args) -> dict:
 
 
 def answer_config(svc, args):
-    """The service's answer mode, or the one ``--mode`` names."""
+    """The service's answer config, with the mode ``--mode`` and the limit ``--memory-adapters`` name."""
     from dataclasses import replace
 
-    mode = getattr(args, "mode", None)
-    return replace(svc.cfg.answer, mode=mode) if mode else svc.cfg.answer
+    given = {"mode": getattr(args, "mode", None), "max_memory_adapters": getattr(args, "memory_adapters", None)}
+    return replace(svc.cfg.answer, **{k: v for k, v in given.items() if v is not None})
 
 
 def print_sources(sources: list[dict]) -> None:

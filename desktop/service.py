@@ -21,6 +21,7 @@ from desktop.store.passages import DB_NAME, Hit, PassageIndex, PassageIndexError
 from engine.core.adapter_file import read_adapter
 from engine.core.base import BaseSpec, load_base
 from engine.core.compact import CompactConfig, compact_adapter
+from engine.core.memory import return_free_memory
 from engine.core.prompts import PromptFormat, render_chat, wrap_chunks
 from engine.infer.onnx_hypernet import OnnxHypernet, SessionConfig, default_bundle
 from engine.infer.runtime import DEFAULT_N_CTX, Runtime, RuntimeConfig
@@ -59,12 +60,18 @@ class AnswerConfig:
 
     mode: str = "passages"
     memory_weight: float = 1.0
+    # at most this many memory adapters at once (0: every one), the best matches of the question first; the others
+    # still give their passages. Stacked memory adapters drown each other: on a 500-document library the chosen
+    # memories' adapters together answered 7.5%, the right one alone 62.5% (docs/results/library/).
+    max_memory_adapters: int = 1
 
     def __post_init__(self) -> None:
         if self.mode not in ANSWER_MODES:
             raise ValueError(f"answer mode must be one of {', '.join(ANSWER_MODES)}; got {self.mode!r}")
         if not 0.0 <= self.memory_weight <= 4.0:
             raise ValueError(f"memory_weight must be in [0, 4], got {self.memory_weight}")
+        if self.max_memory_adapters < 0:
+            raise ValueError(f"max_memory_adapters must be >= 0 (0: no limit), got {self.max_memory_adapters}")
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,12 @@ class ServiceConfig:
     compact: CompactConfig | None = CompactConfig()  # taught adapters' bounded rank; None keeps every chunk's block
     adapter_dtype: str = "f16"  # storage of taught adapters' tensors: "f16" or "f32"
     answer: AnswerConfig = AnswerConfig()  # how answers use memories (adapters, passages or both)
+    # adapters kept loaded in llama.cpp (~3-4 MB each), least recently used unloaded first; the active ones always stay
+    max_loaded_adapters: int = 32
+
+    def __post_init__(self) -> None:
+        if self.max_loaded_adapters < 1:
+            raise ValueError(f"max_loaded_adapters must be >= 1, got {self.max_loaded_adapters}")
 
 
 @dataclass
@@ -184,13 +197,23 @@ class Lorafy:
 
     # -- adapters in the runtime ----------------------------------------------------------------
     def activate(self, keys: Sequence[str], weights: Sequence[float] | None = None) -> list[Item]:
-        """Make exactly these items' adapters active (loading each once); [] deactivates all."""
+        """Make exactly these items' adapters active (loaded on first use); [] deactivates all.
+
+        At most ``cfg.max_loaded_adapters`` stay loaded: the least recently used inactive ones are unloaded (a
+        library of a thousand memories would otherwise keep every adapter ever chosen in memory).
+        """
         items = [self.library.resolve(k) for k in keys]
         weights = list(weights) if weights is not None else [1.0] * len(items)
         for item in items:
-            if item.id not in self._handles:
-                self._handles[item.id] = self.runtime.load_adapter(str(self.library.adapter_path(item)), self.spec)
+            handle = self._handles.pop(item.id, None)  # re-inserted last: the dict's order is the recency
+            self._handles[item.id] = handle or self.runtime.load_adapter(str(self.library.adapter_path(item)), self.spec)
         self.runtime.set_active([(self._handles[i.id], w) for i, w in zip(items, weights)])
+        active = {i.id for i in items}
+        evict = [i for i in self._handles if i not in active][:max(0, len(self._handles) - self.cfg.max_loaded_adapters)]
+        for item_id in evict:
+            self.runtime.unload_adapter(self._handles.pop(item_id))
+        if evict:
+            return_free_memory()
         return items
 
     def forget(self, key: str) -> Item:
@@ -271,8 +294,11 @@ class Lorafy:
         query = plan.query
         if passages:
             plan = self.chat_plan(with_passages(messages, passages), max_tokens)
-        active = [i for i in items if cfg.mode != "passages" or i.kind != "memory"]
+        adapters = set(self.best_memories(query, memories, cfg.max_memory_adapters)) if cfg.mode != "passages" else set()
+        active = [i for i in items if i.kind != "memory" or i.id in adapters]
         weights = [cfg.memory_weight if i.kind == "memory" else 1.0 for i in active]
+        if cfg.mode == "adapters":  # a memory left without its adapter (max_memory_adapters) does not answer
+            keys = [i.id for i in items if i.kind != "memory" or i.id in adapters]
         return AnswerSetup(plan=plan, query=query, keys=keys, use=[i.id for i in active], weights=weights,
                            passages=bool(passages))
 
@@ -330,6 +356,14 @@ class Lorafy:
                                           min_ratio=r.min_ratio)
         return [memories[i] for i, _ in ranked]
 
+    def best_memories(self, question: str, memories: Sequence[str], limit: int) -> list[str]:
+        """The ``limit`` (0: all) of these memory ids that match ``question`` best (BM25), then in the given order."""
+        if not limit or len(memories) <= limit:
+            return list(memories)
+        ranked = [i for i, _ in self.passages.rank_items(question, list(memories), k=len(memories), min_score=0.0,
+                                                          min_ratio=0.0)]
+        return list(dict.fromkeys(ranked + list(memories)))[:limit]
+
     def with_auto(self, question: str, use: Sequence[str] = (), among: Sequence[str] | None = None) -> list[str]:
         """Item ids to activate for ``question``: ``use`` as the user set it (skills included), then the memories
         chosen (of ``among`` keys, default all)."""
@@ -350,18 +384,21 @@ class Lorafy:
 
     def answer_in_mode(self, mode: str, question: str, document: str | None = None, key: str | None = None,
                        among: Sequence[str] | None = None, max_tokens: int = 32, choices: list | None = None,
-                       adapter_weight: float = 1.0) -> Answer:
+                       adapter_weight: float = 1.0, max_adapters: int | None = None) -> Answer:
         """One answer in a mode of engine.eval.evaluate, with the memories ``among`` (item ids; None: the library's).
 
-        ``key`` is the question's own memory (lora, passages_lora); auto and passages_auto activate the memories
-        chosen for the question, all every one; passages* put the best passages in the prompt in place of
-        ``document`` (icl). ``choices``, if given, collects (key, chosen ids) per auto answer. Every active
-        adapter is scaled by ``adapter_weight``.
+        ``key`` is the question's own memory (lora, passages_lora); auto and passages_auto activate the adapters
+        of the memories chosen for the question, at most ``max_adapters`` of them, best first (None:
+        ``cfg.answer.max_memory_adapters``; 0: every one), all every memory; passages* put the best passages in the
+        prompt in place of ``document`` (icl). ``choices``, if given, collects (key, chosen ids) per auto answer.
+        Every active adapter is scaled by ``adapter_weight``.
         """
         if mode in ("auto", "passages_auto"):
             use = [i.id for i in self.choose(question, among=among)]
             if choices is not None and mode == "auto":
                 choices.append((key, use))
+            limit = self.cfg.answer.max_memory_adapters if max_adapters is None else max_adapters
+            use = use[:limit] if limit else use
         else:
             use = self.memory_ids(among) if mode == "all" else [key] if key and mode != "passages" else []
         if mode.startswith("passages"):

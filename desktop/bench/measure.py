@@ -153,14 +153,17 @@ def measure_setup(b: Bench) -> dict:
     svc = b.svc
     t_spec, _ = timed(lambda: svc.spec)
     t_rt, rt = timed(lambda: svc.runtime)
+    rss_base = rss_bytes()
     t_hn, _ = timed(lambda: svc.hypernet)
     rss0 = rss_bytes()
     warm = "The sky is blue. The grass is green. " * 8
     t_first, item = timed(svc.teach_text, warm, "bench-warmup")
+    rss_taught = rss_bytes()
     svc.forget(item.id)
     t_prefill, _ = timed(rt.logits, svc.tokenize(svc.prompt("What colour is the sky?", warm)))
     return {"base_check_s": t_spec, "base_load_s": t_rt, "session_create_s": t_hn, "first_teach_s": t_first,
-            "first_prefill_s": t_prefill, "rss_after_setup_bytes": rss0}
+            "first_prefill_s": t_prefill, "rss_base_only_bytes": rss_base, "rss_after_setup_bytes": rss0,
+            "rss_after_first_teach_bytes": rss_taught}
 
 
 def ensure_taught(b: Bench) -> None:

@@ -19,6 +19,7 @@ from typing import Callable, Iterable, Protocol, Sequence
 
 from desktop.ingest.queue import Document
 from desktop.ingest.watch import Indexer, IndexEvent, WatchConfig
+from engine.core.memory import return_free_memory
 
 log = logging.getLogger(__name__)
 
@@ -318,6 +319,7 @@ class IndexerQueue:
                 with self._lock:
                     finished, self._idle = not self._idle, True
                 if finished:
+                    return_free_memory()  # the batch's activations (skills taught here, files in the Indexer's step)
                     self.on_event(TeachEvent("batch_done", None, status))
         except Exception:  # a broken listener must not stop teaching
             log.exception("teach event listener failed")

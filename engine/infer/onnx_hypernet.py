@@ -19,6 +19,7 @@ import numpy as np
 
 from engine.core.adapter import LoraAdapter
 from engine.core.base import BaseSpec
+from engine.core.memory import return_free_memory
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,9 @@ class SessionConfig:
 
     threads: int | None = None  # intra-op threads; None = all cores
     use_gpu: bool = True  # try CUDA (onnxruntime-gpu) first, fall back to CPU
+    # ONNX Runtime's CPU arena keeps the largest activations it has seen (~0.3 GB after a few documents); without it
+    # they go back to the C heap after each run, at no cost in teaching time (docs/results/memory/)
+    memory_arena: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,14 +157,45 @@ class OnnxHypernet:
         arrays = bundle_initializers(self.bundle, spec, names, own)
         rb = self.layout.bias_rank
         self._bias = (own["bias_a"][:, :rb].astype(np.float32), own["bias_b"][:, :, :rb].astype(np.float32)) if rb else None
+        self.session, self._values = self._session(data, names, arrays, cfg)
+        if not self._holds_own_copy(arrays):  # it read our arrays (now poisoned): build again and keep them alive
+            arrays = bundle_initializers(self.bundle, spec, names, own)
+            self.session, self._values = self._session(data, names, arrays, cfg)
+        else:
+            self._values = []  # ONNX Runtime copied the ~0.5 GB of weights: ours would be a second copy
+        del arrays
+        return_free_memory()
+        self.providers = self.session.get_providers()
+        log.info("hypernetwork session on %s (%s)", self.providers[0],
+                 "its own copy of the weights" if not self._values else "weights shared with Python")
+
+    @staticmethod
+    def _session(data: bytes, names: Sequence[str], arrays: dict[str, np.ndarray], cfg: SessionConfig) -> tuple:
+        """(session, the OrtValues wrapping ``arrays``: they must outlive it unless the session copied them)."""
+        import onnxruntime as ort
+
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
         opts.intra_op_num_threads = cfg.threads or 0
-        self._values = [ort.OrtValue.ortvalue_from_numpy(arrays[n]) for n in names]  # must outlive the session
-        opts.add_external_initializers(list(names), self._values)
-        self.session = ort.InferenceSession(data, opts, providers=_providers(cfg))
-        self.providers = self.session.get_providers()
-        log.info("hypernetwork session on %s", self.providers[0])
+        opts.enable_cpu_mem_arena = cfg.memory_arena
+        values = [ort.OrtValue.ortvalue_from_numpy(arrays[n]) for n in names]
+        opts.add_external_initializers(list(names), values)
+        return ort.InferenceSession(data, opts, providers=_providers(cfg)), values
+
+    def _holds_own_copy(self, arrays: dict[str, np.ndarray]) -> bool:
+        """Whether the session answers the same (GPU kernels may differ in the last bits) after every float array it
+        was given is overwritten with NaN.
+
+        ONNX Runtime's CPU provider copies external initializers into its own buffers, so Python's copy can go;
+        a build or provider that reads them in place would answer NaN here, and the caller then keeps them.
+        """
+        probe = [(100 + i) % self.spec.vocab_size for i in range(64)]  # as long as a short wrapped document
+        before = self.chunk_lora(probe)
+        for a in arrays.values():
+            if np.issubdtype(a.dtype, np.floating):
+                a.fill(np.nan)
+        after = self.chunk_lora(probe)
+        return all(np.isfinite(y).all() and np.allclose(x, y, rtol=1e-4, atol=1e-6) for x, y in zip(before, after))
 
     def chunk_lora(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         """One chunk's ids -> A (L, r, d_ff), B (L, d_model, r)."""

@@ -105,7 +105,7 @@ def test_choice_figures_are_recounted_from_the_rows(run):
 def test_answers_in_every_mode(run):
     rep, out = run
     summary, rows = rep["answers"]["summary"], rep["answers"]["rows"]
-    assert list(summary) == ["lora", "auto", "passages", "passages_auto", "all"] and rep["answers"]["not_run"] == {}
+    assert list(summary) == ["lora", "auto", "auto_stacked", "passages", "passages_auto", "passages_auto_stacked", "all"] and rep["answers"]["not_run"] == {}
     for mode, s in summary.items():
         mine = [r for r in rows if r["mode"] == mode]
         assert s["n"] == len(mine) == 4 and 0.0 <= s["accuracy"] <= 1.0 and s["mean_seconds"] > 0

@@ -88,7 +88,12 @@ def test_machine_setup_and_variants(report):
     int8 = results["sections"]["variants"]["details"]["int8"]
     assert 0 <= int8["max_rel_err_A"] < 0.5 and int8["disk_bytes"] > 0
     rss = results["sections"]["memory"]["details"]["rss"]
-    assert set(rss["disk"]) == set(rss["loaded"]) == {"0", "10", "100"}  # JSON object keys
+    assert set(rss["disk"]) == set(rss["loaded"]) == set(rss["used"]) == {"0", "10", "100"}  # JSON object keys
+    rows = {r["name"]: r for r in results["sections"]["memory"]["rows"]}
+    setup = rows["RSS after set-up"]
+    assert setup["target"] == "<= 1 GB" and setup["ours"] == results["setup"]["rss_after_setup_bytes"]
+    assert setup["comparison"] == results["setup"]["rss_base_only_bytes"] > 0 and setup["ok"] is (setup["ours"] <= 1e9)
+    assert rows["RSS, 100 adapters activated one after another (<= 32 kept loaded)"]["target"] == "<= 1.2 GB"
 
 
 def test_table_and_plot(report):

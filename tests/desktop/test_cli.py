@@ -232,7 +232,7 @@ def test_chat_replies_through_the_service_without_leading_space(monkeypatch, cap
         cfg = types.SimpleNamespace(answer=AnswerConfig())
 
         def answer_setup(self, messages, max_tokens, use=(), auto=False, answer=None):
-            self.modes.append(answer.mode)
+            self.modes.append((answer.mode, answer.max_memory_adapters))
             plan = types.SimpleNamespace(prompt=f"<{len(messages)} messages>", dropped=0)
             return types.SimpleNamespace(plan=plan, query=messages[-1]["content"], keys=list(use), use=list(use),
                                          weights=[1.0] * len(use))
@@ -251,8 +251,9 @@ def test_chat_replies_through_the_service_without_leading_space(monkeypatch, cap
     assert "lorafy> Zurab\n" in capsys.readouterr().out
     assert svc.calls == [("<1 messages>", ["notes"], 7)]
     lines = iter(["Who?", ""])
-    cmd_chat(svc, argparse.Namespace(use=["notes"], max_tokens=7, auto=False, mode="passages"))
-    assert svc.modes == [AnswerConfig().mode, "passages"]  # the service's default, then the one --mode names
+    cmd_chat(svc, argparse.Namespace(use=["notes"], max_tokens=7, auto=False, mode="passages", memory_adapters=2))
+    # the service's defaults, then what --mode and --memory-adapters name
+    assert svc.modes == [(AnswerConfig().mode, AnswerConfig().max_memory_adapters), ("passages", 2)]
 
 
 def test_retrieval_flags_default_to_the_retrieval_config(tmp_path):

@@ -234,12 +234,70 @@ def test_answer_setup_puts_passages_and_adapters_to_use_per_mode(lib, mode):
     memories = [k for k in setup.keys if k != skill]
     if mode == "passages":
         assert setup.use == [skill] and setup.weights == [1.0]
-    else:
-        assert setup.use == setup.keys and setup.weights == [1.0] + [0.5] * len(memories)
+    else:  # one memory adapter (AnswerConfig.max_memory_adapters): the best match of the question
+        assert setup.use == [skill, chess] and setup.weights == [1.0, 0.5]
+        assert setup.keys == (setup.use if mode == "adapters" else [skill] + memories)
     # nothing chosen (no word shared with any passage): the question alone, whatever the mode
     plain = svc.answer_setup([{"role": "user", "content": "Quantum zebra xylophone?"}], 8, auto=True,
                              answer=AnswerConfig(mode=mode))
     assert plain.keys == [] and not plain.passages and "Document:" not in plain.plan.prompt
+
+
+@pytest.mark.parametrize("mode", ["adapters", "combined"])
+def test_memory_adapters_are_limited_to_the_best_matches(lib, mode):
+    """Checked memories beyond max_memory_adapters answer through their passages only (or not, in adapters mode)."""
+    from desktop.service import AnswerConfig
+
+    svc, items, _ = lib
+    checked = [items["river"].id, items["chess"].id]  # the user's order: the less relevant one first
+    messages = [{"role": "user", "content": "Who is the champion of the chess club?"}]
+    one = svc.answer_setup(messages, 8, use=checked, answer=AnswerConfig(mode=mode))
+    assert one.use == [items["chess"].id] and one.weights == [1.0]
+    assert one.keys == ([items["chess"].id] if mode == "adapters" else checked)
+    every = svc.answer_setup(messages, 8, use=checked, answer=AnswerConfig(mode=mode, max_memory_adapters=0))
+    assert every.use == every.keys == checked and every.weights == [1.0, 1.0]
+    # no word of the question in either: the user's order decides
+    other = svc.answer_setup([{"role": "user", "content": "Quantum zebra xylophone?"}], 8, use=checked[::-1],
+                             answer=AnswerConfig(mode=mode, max_memory_adapters=1))
+    assert other.use == [items["chess"].id]
+    with pytest.raises(ValueError, match="max_memory_adapters"):
+        AnswerConfig(max_memory_adapters=-1)
+
+
+def test_eval_auto_modes_activate_the_best_chosen_memory_unless_told_otherwise(lib, monkeypatch):
+    svc, items, _ = lib
+    seen: list[int] = []
+    real = svc.runtime.set_active
+    monkeypatch.setattr(svc.runtime, "set_active", lambda pairs: (seen.append(len(pairs)), real(pairs))[1])
+    monkeypatch.setattr(svc, "choose", lambda q, among=None: [items["chess"], items["river"]])
+    svc.answer_in_mode("auto", "Who is the champion of the chess club?", max_tokens=1)
+    svc.answer_in_mode("passages_auto", "Who is the champion of the chess club?", max_tokens=1)
+    svc.answer_in_mode("auto", "Who is the champion of the chess club?", max_tokens=1, max_adapters=0)
+    assert seen[-3:] == [1, 1, 2]
+
+
+def test_loaded_adapters_are_capped_least_recently_used_first(lib, monkeypatch):
+    from dataclasses import replace
+
+    from desktop.service import ServiceConfig
+
+    svc, items, _ = lib
+    river, chess = items["river"].id, items["chess"].id
+    svc.activate([])
+    monkeypatch.setattr(svc, "cfg", replace(svc.cfg, max_loaded_adapters=1))
+    loaded = lambda: set(svc._handles)  # noqa: E731
+    svc.activate([river])
+    first = svc._handles[river]
+    svc.activate([chess])
+    assert loaded() == {chess} and first not in svc.runtime._state.adapters  # unloaded from llama.cpp too
+    svc.activate([river, chess])  # the active ones stay, over the cap
+    assert loaded() == {river, chess} and len(svc.runtime.active) == 2
+    svc.activate([chess])
+    assert loaded() == {chess}  # river was used less recently than chess
+    svc.activate([])
+    assert loaded() == {chess} and svc.runtime.active == ()
+    with pytest.raises(ValueError, match="max_loaded_adapters"):
+        ServiceConfig(home=svc.cfg.home, max_loaded_adapters=0)
 
 
 def test_answer_config_refuses_unknown_modes():

@@ -237,3 +237,27 @@ def test_shipped_bundle_records_v12_layout():
     layout = adapter_layout(shipped)
     assert (layout.chunk_rank, layout.bias_rank) == (16, 8) and layout.scale == pytest.approx(45.2548339959)
     assert adapter_layout({"hypernet": shipped["hypernet"]}) == layout  # the recorded layout is the computed one
+
+
+def test_the_session_keeps_its_own_copy_of_the_weights_and_python_drops_its_own(bundle, tiny_spec, ort_hypernet,
+                                                                                 monkeypatch):
+    """ONNX Runtime's CPU provider copies external initializers: the dequantized arrays are released after a check
+    that overwrites them with NaN; where the check fails the session is built again and the arrays are kept."""
+    ids = list(range(5, 45))
+    want = ort_hypernet.chunk_lora(ids)
+    assert ort_hypernet._values == [] and all(np.isfinite(x).all() for x in want)
+    monkeypatch.setattr(OnnxHypernet, "_holds_own_copy", lambda self, arrays: False)
+    kept = OnnxHypernet(bundle, tiny_spec, ORT_CPU)
+    assert len(kept._values) == len(kept.config["onnx"]["external_initializers"])
+    got = kept.chunk_lora(ids)  # built from freshly read arrays, not the poisoned ones
+    assert all(np.array_equal(g, w) for g, w in zip(got, want))
+
+
+def test_free_memory_goes_back_to_the_system_where_glibc_allows():
+    import platform
+    import sys
+
+    from engine.core.memory import return_free_memory
+
+    glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert return_free_memory() is glibc
