@@ -3,7 +3,8 @@
 Every record of a data set is taught as a memory (on the user's path: ``Lorafy.teach_text``), then each
 question of the first ``--limit`` records is asked with its own memory active plus ``n`` irrelevant ones
 (the next ``n`` records, cyclically), under two weightings: every active memory at 1.0, and every active
-memory at 1/(n+1) (their mean delta)::
+memory at 1/(n+1) (their mean delta); and as answers are made (``best match``): of the n+1 memories only the
+question's best BM25 match is active::
 
     python bench/irrelevant_memories.py bench/data/facts_test_20.jsonl --limit 10 --adapters compact \\
         --threads 2 --json irrelevant_compact.json
@@ -29,6 +30,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 WEIGHTINGS = ("1.0", "1/n")  # n = number of active memories
+# the product's answer (AnswerConfig.max_memory_adapters = 1): of the checked memories only the question's best match
+# (BM25 over their passages) is active, at 1.0
+BEST = "best match"
 
 
 def others(i: int, n_records: int, n: int) -> list[int]:
@@ -53,12 +57,14 @@ def weights_for(weighting: str, n_active: int) -> list[float]:
     return [1.0 if weighting == "1.0" else 1.0 / n_active] * n_active
 
 
-def ask_all(svc, records, limit: int, counts: list[int], ask) -> dict:
-    """Accuracy per weighting and count; ``ask(i, use_indices, weights, question)`` returns the answer text."""
+def ask_all(svc, records, limit: int, counts: list[int], ask, best=None) -> dict:
+    """Accuracy per weighting and count; ``ask(use_indices, weights, question)`` returns the answer text.
+
+    ``best(use_indices, question)``, if given, adds the weighting BEST: only the memory it returns is active."""
     from engine.eval.evaluate import is_correct
 
     out: dict = {}
-    for weighting in WEIGHTINGS:
+    for weighting in WEIGHTINGS + ((BEST,) if best else ()):
         for n in counts:
             if n == 0 and weighting != WEIGHTINGS[0]:
                 continue  # one memory at 1/1 is the 1.0 case
@@ -66,7 +72,9 @@ def ask_all(svc, records, limit: int, counts: list[int], ask) -> dict:
             for i, rec in enumerate(records[:limit]):
                 use = [i] + others(i, len(records), n)
                 for qa in rec.questions:
-                    right += is_correct(ask(use, weights_for(weighting, len(use)), qa.question), qa.answers)
+                    active = [best(use, qa.question)] if weighting == BEST else use
+                    weights = [1.0] if weighting == BEST else weights_for(weighting, len(use))
+                    right += is_correct(ask(active, weights, qa.question), qa.answers)
                     total += 1
             out.setdefault(weighting, {})[str(n)] = {"accuracy": right / total, "n": total}
             print(f"weights {weighting:>4}  +{n} irrelevant: {right / total:6.1%} of {total}", flush=True)
@@ -96,7 +104,10 @@ def measure(svc, records, counts: list[int], limit: int, max_tokens: int) -> dic
     def ask(use: list[int], weights: list[float], question: str) -> str:
         return "".join(svc.generate(svc.prompt(question), [keys[j] for j in use], weights, max_tokens=max_tokens))
 
-    return ask_all(svc, records, limit, counts, ask)
+    def best(use: list[int], question: str) -> int:
+        return use[[keys[j] for j in use].index(svc.best_memories(question, [keys[j] for j in use], 1)[0])]
+
+    return ask_all(svc, records, limit, counts, ask, best)
 
 
 def measure_shared_bias(svc, records, counts: list[int], limit: int, max_tokens: int, out_dir: Path) -> dict:
