@@ -67,6 +67,9 @@ def _doc(row: sqlite3.Row) -> Document:
     return Document(**{k: row[k] for k in Document.__dataclass_fields__})
 
 
+CANCELLED = "cancelled by you (teach it again, or change it, to teach it)"
+
+
 class IngestQueue:
     """Documents and jobs of one library; every method is one short connection (safe from any thread)."""
 
@@ -104,14 +107,16 @@ class IngestQueue:
                 name: str | None = None, explicit: bool = False) -> str:
         """Record a hashed file; return what it caused: unchanged, linked, waiting (same content queued) or queued.
 
-        ``explicit`` (``lorafy teach FILE``): re-teach content whose item the user forgot or whose job failed.
+        ``explicit`` (``lorafy teach FILE``, a drop on the app): re-teach content whose item the user forgot, whose job
+        failed or whose teaching the user cancelled.
         """
         now = time.time()
         with self.library.connect() as con, transaction(con):
             row = con.execute("SELECT * FROM documents WHERE path = ?", (path,)).fetchone()
             doc = _doc(row) if row else None
             if doc and (doc.content_sha256, doc.pipeline) == (sha, pipeline) and not (
-                    explicit and (doc.status == "failed" or (doc.status == "indexed" and doc.item_id is None))):
+                    explicit and (doc.status == "failed" or (doc.status == "refused" and doc.reason == CANCELLED)
+                                  or (doc.status == "indexed" and doc.item_id is None))):
                 con.execute("UPDATE documents SET size = ?, mtime_ns = ?, root = coalesce(?, root), missing_since = NULL, "
                             "name = coalesce(?, name) WHERE id = ?", (size, mtime_ns, root, name, doc.id))
                 return "unchanged"
@@ -213,6 +218,28 @@ class IngestQueue:
             con.execute("UPDATE jobs SET state = 'done', error = ?, updated = ? WHERE id = ?", (f"cancelled: {why}", now, job.id))
             con.execute("UPDATE documents SET status = 'queued', content_sha256 = '', updated = ? WHERE id = ? AND "
                         "status = 'running'", (now, job.document_id))
+
+    def cancel_queued(self, path: bytes) -> bool:
+        """The user's cancel of a file still waiting to be taught: it is shown as refused (``CANCELLED``) and not
+        taught until it changes or is given again; False if it is not waiting. A file of the same content waiting
+        on this one's job takes the job over."""
+        now = time.time()
+        with self.library.connect() as con, transaction(con):
+            row = con.execute("SELECT * FROM documents WHERE path = ? AND status = 'queued'", (path,)).fetchone()
+            if row is None:
+                return False
+            con.execute("UPDATE documents SET status = 'refused', reason = ?, updated = ? WHERE id = ?",
+                        (CANCELLED, now, row["id"]))
+            job = con.execute("SELECT id FROM jobs WHERE document_id = ? AND state = 'queued'", (row["id"],)).fetchone()
+            if job is not None:
+                heir = con.execute("SELECT id FROM documents WHERE content_sha256 = ? AND pipeline = ? AND status = "
+                                   "'queued' AND id != ? ORDER BY id LIMIT 1",
+                                   (row["content_sha256"], row["pipeline"], row["id"])).fetchone()
+                if heir is None:
+                    con.execute("DELETE FROM jobs WHERE id = ?", (job[0],))
+                else:
+                    con.execute("UPDATE jobs SET document_id = ? WHERE id = ?", (heir[0], job[0]))
+            return True
 
     def queued_jobs(self, document_ids: Iterable[int] | None = None) -> int:
         """Jobs waiting to be claimed (a job another process is running does not count)."""

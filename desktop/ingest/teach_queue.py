@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Protocol, Sequence
 
-from desktop.ingest.queue import Document
+from desktop.ingest.queue import CANCELLED, Document
 from desktop.ingest.watch import Indexer, IndexEvent, WatchConfig
 from engine.core.memory import return_free_memory
 
@@ -110,6 +110,7 @@ class TeachQueue(Protocol):
     def resume(self) -> None: ...
     def status(self) -> QueueStatus: ...
     def jobs(self) -> list[TeachJob]: ...
+    def cancel(self, job_id: str) -> bool: ...
     def dismiss(self, job_id: str) -> None: ...
     def close(self) -> None: ...
 
@@ -238,6 +239,14 @@ class IndexerQueue:
         with self._lock:
             return out + [replace(j, done=self._progress.get(j.id, (0, 0))[0], total=self._progress.get(j.id, (0, 0))[1])
                           for j in self._skills.values()]
+
+    def cancel(self, job_id: str) -> bool:
+        """Take a file that is still queued out of the queue (a file being taught finishes); True if it was queued."""
+        doc = next((d for d in self.indexer.queue.unfinished() if f"doc:{d.display}" == job_id), None)
+        if doc is None or doc.status != "queued" or not self.indexer.queue.cancel_queued(doc.path):
+            return False
+        self._emit("failed", replace(doc_job(doc), state="failed", error=CANCELLED))
+        return True
 
     def dismiss(self, job_id: str) -> None:
         """Hide a failed job (a refused file shows again only if it changes and is refused anew)."""

@@ -43,13 +43,28 @@ def marked(text: str, query: str) -> str:
                    for t in re.split(r"(\w+)", text))
 
 
-def meta_html(msg: Message, index: int | None = None) -> str:
-    """The line under an answer (which adapters answered, which were chosen automatically), its sources (links
-    ``source:INDEX:N`` when ``index`` is given) and a ``copy:INDEX`` link, escaped."""
+def chip_colours(dark: bool) -> tuple[str, str]:
+    """(background, text) of an "answered with" chip for a dark or a light theme."""
+    return ("#33445c", "#e8eef7") if dark else ("#dde6f3", "#1d2b3a")
+
+
+def chips_html(names: list[str], dark: bool = False) -> str:
+    """Each name as a chip (a shaded, padded span), escaped.
+
+    >>> chips_html(["notes", "a<b"])
+    "<span style='background-color:#dde6f3; color:#1d2b3a'>&nbsp;notes&nbsp;</span> <span style='background-color:#dde6f3; color:#1d2b3a'>&nbsp;a&lt;b&nbsp;</span>"
+    """
+    bg, fg = chip_colours(dark)
+    return " ".join(f"<span style='background-color:{bg}; color:{fg}'>&nbsp;{html.escape(n)}&nbsp;</span>" for n in names)
+
+
+def meta_html(msg: Message, index: int | None = None, dark: bool = False) -> str:
+    """The line under an answer (chips of the adapters that answered, "(auto)" on those chosen automatically), its
+    sources (links ``source:INDEX:N`` when ``index`` is given) and a ``copy:INDEX`` link, escaped."""
     names = [f"{a} (auto)" if a in msg.auto else a for a in msg.adapters]
-    who = ", ".join(names) if names else "the base model (no memories or skills active)"
+    who = chips_html(names, dark) if names else "the base model (no memories or skills active)"
     copy = f" · <a href='copy:{index}'>Copy answer</a>" if index is not None else ""
-    parts = [f"<p style='color:#888; font-size:small'>answered with: {html.escape(who)}"
+    parts = [f"<p style='color:#888; font-size:small'>answered with: {who}"
              f"{' — stopped' if msg.stopped else ''}{copy}</p>"]
     if msg.dropped:
         parts.append(f"<p style='color:#a60; font-size:small'>{dropped_note(msg.dropped)}</p>")
@@ -126,7 +141,7 @@ class ChatView(QTextBrowser):
         else:
             cur.insertFragment(markdown_fragment(msg.text or "…"))
             cur.insertBlock()
-            cur.insertHtml(meta_html(msg, len(self.messages) - 1))
+            cur.insertHtml(meta_html(msg, len(self.messages) - 1, is_dark(self.palette())))
             _plain_block(cur)
 
     def _on_link(self, url: QUrl) -> None:

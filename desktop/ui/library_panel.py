@@ -17,7 +17,7 @@ NO_PROGRESS = (0, 0)
 # Every row carries both roles (group rows too): PySide6 6.12 on Python 3.11 drops a reference to None each time
 # data() finds a role unset, and enough of those (a repaint per progress step) abort the process.
 
-ACTIONS = ("rename", "disable", "enable", "export-gguf", "export-peft", "forget", "dismiss")
+ACTIONS = ("rename", "disable", "enable", "export-gguf", "export-peft", "forget", "cancel", "dismiss")
 
 
 @dataclass(frozen=True)
@@ -150,6 +150,8 @@ class LibraryPanel(QTreeWidget):
     def actions_for(self, r: Row) -> list[tuple[str, str]]:
         """(action, label) pairs offered for a row."""
         if r.job_id:
+            if r.status == "queued" and r.kind == "memory":  # a file waiting its turn (one being taught finishes)
+                return [("cancel", "Cancel")]
             return [("dismiss", "Dismiss")] if r.status.startswith("failed") else []
         return [("rename", "Rename…"), ("enable", "Enable") if r.disabled else ("disable", "Disable"),
                 ("export-gguf", "Export as GGUF…"), ("export-peft", "Export as PEFT…"), ("forget", "Forget…")]

@@ -277,6 +277,10 @@ class MainWindow(QMainWindow):
         if action == "dismiss":
             self.c.queue.dismiss(row.job_id)
             self.c.refresh()
+        elif action == "cancel":
+            if not self.c.queue.cancel(row.job_id):
+                self.statusBar().showMessage(f"{row.name}: already being taught, it finishes first", 6000)
+            self.c.refresh()
         elif action == "rename":
             name, ok = QInputDialog.getText(self, "Rename", "New name:", text=row.name)
             if ok:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QMessageBox
 from desktop.app import App, AppConfig, check_base
 from desktop.store.conversations import Message
 from desktop.store.settings import Settings, load_settings
-from desktop.ui.chat_view import ChatView
+from desktop.ui.chat_view import ChatView, meta_html
 from desktop.ui.library_panel import Row
 from desktop.ui.single_instance import InstanceServer, server_name
 
@@ -180,7 +180,7 @@ def test_checkbox_activates_and_the_answer_streams_with_that_adapter(qtbot, app,
     assert [s["name"] for s in msg.sources] == ["bakery"] and "Petra Lindqvist" in msg.sources[0]["snippet"]
     assert pieces and "".join(pieces).strip() == msg.text
     view = app.window.chat.toPlainText()
-    assert "Who owns the bakery?" in view and msg.text[:20] in view and "answered with: bakery" in view
+    assert "Who owns the bakery?" in view and msg.text[:20] in view and "answered with: bakery ·" in " ".join(view.split())
     assert app.window.send.isEnabled() and not app.window.stop.isEnabled()
     app.window.auto.setChecked(True)
 
@@ -298,6 +298,31 @@ def test_view_follows_new_text_only_when_at_the_bottom(qtbot):
     assert bar.value() == 0  # scrolled up to read: stays put
 
 
+def test_a_queued_file_is_cancelled_from_the_library_panel(qtbot, app, tmp_path):
+    from desktop.ingest.queue import CANCELLED
+
+    app.queue.pause()
+    try:
+        waiting = tmp_path / "waiting.txt"
+        waiting.write_text("This file waits its turn and is cancelled.")
+        drop(app.window, [waiting])
+
+        def row():
+            return next((r for r in app.window.library.rows.values() if r.name == "waiting"), None)
+
+        qtbot.waitUntil(lambda: row() is not None and row().status == "queued", timeout=WAIT_MS)
+        assert app.window.library.actions_for(row()) == [("cancel", "Cancel")]
+        app.window._item_action("cancel", row())
+        qtbot.waitUntil(lambda: row().status == f"failed: {CANCELLED}", timeout=WAIT_MS)
+        assert app.window.library.actions_for(row()) == [("dismiss", "Dismiss")]
+    finally:
+        app.queue.resume()
+    qtbot.wait(300)
+    assert "waiting" not in [i.name for i in app.svc.library.items()]  # not taught after the queue resumed
+    app.window._item_action("dismiss", row())
+    qtbot.waitUntil(lambda: row() is None, timeout=WAIT_MS)
+
+
 def test_tray_menu_shows_progress_and_pauses_the_queue(qtbot, app):
     from desktop.ingest.teach_queue import QueueStatus
 
@@ -316,7 +341,10 @@ def test_sources_are_rendered_under_the_answer(qtbot):
                              sources=[{"name": "notes", "source": "/d/notes.txt", "section": "p. 2",
                                        "snippet": "Its owner is <b>Petra</b>"}]))
     text = view.toPlainText()
-    assert "answered with: notes" in text and "p. 2" in text and "Its owner is <b>Petra</b>" in text
+    assert "answered with: notes" in " ".join(text.split()) and "p. 2" in text and "Its owner is <b>Petra</b>" in text
+    chip = "<span style='background-color:#dde6f3; color:#1d2b3a'>&nbsp;notes&nbsp;</span>"
+    assert chip in meta_html(view.messages[0], 0) and chip.replace("#dde6f3", "#33445c") not in meta_html(view.messages[0], 0)
+    assert "#33445c" in meta_html(view.messages[0], 0, dark=True)  # the chip follows a dark palette
 
 
 def test_a_mismatched_base_is_refused_and_settings_kept(qtbot, app, tiny_spec):

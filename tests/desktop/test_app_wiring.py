@@ -101,7 +101,7 @@ def test_auto_mode_activates_the_memory_that_matches_the_question(qtbot, wired):
     active, handle, mode = app.owner.call(lambda s: (s.runtime.active, s._handles.get(obs), s.cfg.answer.mode),
                                           timeout=30)
     assert [h for h, _ in active] == ([] if mode == "passages" else [handle])  # passages: in the prompt instead
-    assert "answered with: observatory (auto)" in app.window.chat.toPlainText()
+    assert "answered with: observatory (auto)" in " ".join(app.window.chat.toPlainText().split())
     app.controller.set_disabled(obs, True)  # a disabled memory is never chosen
     assert ask(qtbot, app, "Who built the brass telescope at the observatory?").adapters == []
     app.controller.set_disabled(obs, False)

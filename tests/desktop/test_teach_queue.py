@@ -105,6 +105,30 @@ def test_pause_holds_files_until_resume_and_skills_teach_at_once(make_queue, tmp
         q.add_text("   ", "x")
 
 
+def test_a_queued_file_can_be_cancelled_and_taught_again_when_given_again(make_queue, tmp_path):
+    from desktop.ingest.queue import CANCELLED
+
+    q, svc, events = make_queue()
+    assert wait(lambda: q.indexer.status().state == "running")
+    q.pause()  # keeps both files queued
+    for name in ("keep", "skip", "twin"):
+        (tmp_path / f"{name}.txt").write_text(f"{name} text" if name != "twin" else "skip text")  # twin: same content
+    jobs = {j.name: j for j in q.add_paths([tmp_path / "keep.txt", tmp_path / "skip.txt", tmp_path / "twin.txt"])}
+    assert {j.state for j in jobs.values()} == {"queued"}
+    assert q.cancel(jobs["skip"].id) and not q.cancel(jobs["skip"].id)  # only a queued file
+    assert not q.cancel("doc:/no/such/file.txt")
+    (cancelled,) = [j for j in q.jobs() if j.name == "skip"]
+    assert cancelled.state == "failed" and cancelled.error == CANCELLED
+    assert any(e.kind == "failed" and e.job and e.job.name == "skip" for e in events)
+    q.resume()
+    assert wait(lambda: sorted(svc.taught) == ["keep text", "skip text"])  # the twin took the job over
+    q.indexer.hint(str(tmp_path / "skip.txt"), delay=0.0)  # looked at again as a watcher would
+    time.sleep(0.5)
+    assert [d.reason for d in q.indexer.queue.unfinished()] == [CANCELLED]  # unchanged: stays cancelled
+    q.add_paths([tmp_path / "skip.txt"])  # given again (a drop, `lorafy teach`): taught, linked to the same content
+    assert wait(lambda: q.indexer.queue.unfinished() == [])
+
+
 def test_a_dropped_file_over_the_size_limit_is_refused_with_the_reason(make_queue, tmp_path):
     q, svc, events = make_queue()
     q.max_file_bytes = 10
