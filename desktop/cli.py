@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--min-score", type=float, help=f"with --auto: only memories scoring above this (BM25, default {R.min_score})")
     a.add_argument("--min-ratio", type=float,
                    help=f"with --auto: only memories scoring at least this fraction of the best one (default {R.min_ratio})")
+    a.add_argument("--passages", type=int, dest="n_context", metavar="N",
+                   help=f"passages put in the prompt (passages and combined modes; default {R.n_context})")
 
     c = sub.add_parser("chat", help="interactive chat in the terminal, streamed")
     c.add_argument("--use", nargs="*", default=[], metavar="ID_OR_NAME")
@@ -75,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="at most N memory adapters at once, the best matches first (0: every one; default 1)")
     c.add_argument("--auto", action="store_true",
                    help="also activate the memories that best match each question and the turns before it")
+    c.add_argument("--passages", type=int, dest="n_context", metavar="N",
+                   help=f"passages put in the prompt (passages and combined modes; default {R.n_context})")
 
     w = sub.add_parser("watch", help="keep folders taught: new and changed files become memories, deleted ones are forgotten")
     w.add_argument("dirs", nargs="+", type=Path, metavar="DIR")
@@ -92,8 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="accuracy of base / in-context / adapter on a JSONL data set")
     ev.add_argument("dataset", type=Path)
-    ev.add_argument("--modes", default="base,icl,lora", help="comma-separated: base, icl, lora, passages (the best 2 "
-                    "passages of all taught in the prompt), passages_lora, passages_auto (those + the own / chosen adapters), auto (memories "
+    ev.add_argument("--modes", default="base,icl,lora", help="comma-separated: base, icl, lora, passages (the best "
+                    "passages of all taught in the prompt, --passages of them), passages_lora, passages_auto (those + the own / chosen adapters), auto (memories "
                     "chosen per question among all taught), all (all taught memories active)")
     ev.add_argument("--limit", type=int, default=None, help="only the first N records")
     ev.add_argument("--max-tokens", type=int, default=32)
@@ -102,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", type=Path, dest="json_out", help="write the full report here")
     ev.add_argument("--plot", type=Path, help="write an accuracy bar chart (PNG) here")
     add_adapter_arguments(ev)
+    ev.add_argument("--passages", type=int, dest="n_context", metavar="N",
+                   help=f"passages put in the prompt (passages and combined modes; default {R.n_context})")
 
     es = sub.add_parser("eval-skills", help="skills (instructions -> adapters): base / in prompt / few-shot / adapter / "
                         "another skill's adapter, scored by each task's checker")

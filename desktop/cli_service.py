@@ -33,7 +33,7 @@ def make_service(args: argparse.Namespace, home: Path | None = None):
     from desktop.service import Lorafy, ServiceConfig
     from desktop.store.passages import RetrievalConfig
 
-    given = {k: getattr(args, k, None) for k in ("k", "min_score", "min_ratio")}
+    given = {k: getattr(args, k, None) for k in ("k", "min_score", "min_ratio", "n_context")}
     retrieval = RetrievalConfig(**{k: v for k, v in given.items() if v is not None})
     cfg = ServiceConfig(home=home or args.home or default_home(), base_path=args.base, hypernet_dir=args.hypernet,
                         threads=args.threads, n_gpu_layers=0 if args.cpu else -1, use_gpu=not args.cpu,

@@ -266,6 +266,12 @@ def test_retrieval_flags_default_to_the_retrieval_config(tmp_path):
 
     assert retrieval() == RetrievalConfig()
     assert retrieval("--k", "5", "--min-ratio", "0.2") == RetrievalConfig(k=5, min_ratio=0.2)
+    assert retrieval("--passages", "3") == RetrievalConfig(n_context=3)
+    for command in (["chat"], ["eval", "set.jsonl"]):
+        args = build_parser().parse_args(["--home", str(tmp_path), *command, "--passages", "4"])
+        assert make_service(args).cfg.retrieval == RetrievalConfig(n_context=4)
+
+
 def test_chat_keeps_earlier_turns_and_auto_uses_them(taught, common, capsys, monkeypatch):
     """Piped stdin: the second question's prompt holds the first exchange, and --auto chooses the bakery memory
     for "When did it open?" (no word of it matches alone) because the turn before it names the bakery."""
