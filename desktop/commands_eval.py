@@ -114,8 +114,11 @@ def cmd_demo(args) -> dict:
             print(f"taught in {time.perf_counter() - t0:.2f} s -> adapter rank {svc.hypernet.layout.rank(item.chunks)}, "
                   f"{svc.library.adapter_path(item).stat().st_size / 1e6:.1f} MB\n")
             rows = []
+            as_app = f"memory, as the app answers ({svc.cfg.answer.mode})"  # AnswerConfig: passages by default
             for qa in rec.questions:
-                for mode, kw in (("no adapter", {}), ("in prompt", {"context": rec.document}), ("adapter", {"use": [item.id]})):
+                for mode, kw in (("no adapter", {}), ("in prompt", {"context": rec.document}), ("adapter", {"use": [item.id]}),
+                                 (as_app, {"use": [item.id], "answer": svc.cfg.answer})):
+                    svc.runtime.forget_cache()  # every row reads its prompt from the start: first-token times compare
                     ans = svc.ask(qa.question, max_tokens=args.max_tokens, **kw)
                     rows.append((qa.question, mode, ans, is_correct(ans.text, qa.answers)))
             print_demo_table(rows)

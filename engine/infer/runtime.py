@@ -338,6 +338,11 @@ class Runtime:
 
     # -- evaluation ------------------------------------------------------------------------
 
+    def forget_cache(self) -> None:
+        """Forget the evaluated tokens of the active set, so that the next prompt is read from its start (timings)."""
+        self._require_open()
+        self._reset()
+
     def _reset(self) -> None:
         """Forget all evaluated tokens (the KV cache); invalidates running streams."""
         self._state.turn += 1

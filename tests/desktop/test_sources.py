@@ -307,3 +307,15 @@ def test_answer_config_refuses_unknown_modes():
         AnswerConfig(mode="magic")
     with pytest.raises(ValueError, match="memory_weight"):
         AnswerConfig(memory_weight=-1)
+
+
+def test_demo_asks_four_ways_including_as_the_app_answers(capsys, tmp_path, tiny_spec, tiny_bundle):
+    """The main job's table: no adapter, in prompt, adapter, and the memory as the app answers (its passages)."""
+    from desktop.service import AnswerConfig
+
+    rc, out, err = run_cli(capsys, tmp_path / "home", tiny_spec, tiny_bundle, "demo", "--max-tokens", "2")
+    assert rc == 0, err
+    app_mode = f"memory, as the app answers ({AnswerConfig().mode})"
+    for mode in ("no adapter", "in prompt", "adapter", app_mode):
+        assert f"\n  {mode} " in out
+    assert f"{app_mode}: " in out.splitlines()[-1]  # counted in the summary line

@@ -281,6 +281,9 @@ def test_generation_after_cached_prompt_equals_fresh_generation(base_only, h1, t
     "".join(rt.generate(PROMPT, max_tokens=5))
     rt.set_active([(h1, 1.0)])
     assert "".join(rt.generate(PROMPT, max_tokens=5)) == a  # cache holds PROMPT + the generated tokens; only the last re-runs
+    rt.forget_cache()
+    assert rt._state.kv == [] and rt.active == ((h1, 1.0),)  # the cache goes, the adapters stay
+    assert "".join(rt.generate(PROMPT, max_tokens=5)) == a  # read from the start: the same answer
 def test_compact_f16_adapter_matches_the_full_f32_one(base_only, ad1, ad2, tiny_spec, adapters_dir):
     """Two chunks' blocks merged by truncated SVD (rank kept) and stored as F16 give llama.cpp the same logits."""
     from engine.core.compact import CompactConfig, compact_adapter
