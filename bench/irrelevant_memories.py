@@ -105,7 +105,8 @@ def measure(svc, records, counts: list[int], limit: int, max_tokens: int) -> dic
         return "".join(svc.generate(svc.prompt(question), [keys[j] for j in use], weights, max_tokens=max_tokens))
 
     def best(use: list[int], question: str) -> int:
-        return use[[keys[j] for j in use].index(svc.best_memories(question, [keys[j] for j in use], 1)[0])]
+        record_of = {keys[j]: j for j in use}
+        return record_of[svc.best_memories(question, list(record_of), 1)[0]]
 
     return ask_all(svc, records, limit, counts, ask, best)
 
