@@ -56,6 +56,8 @@ class Batch:
     kl_mask: torch.Tensor  # (P,) bool: distil from the teacher at this position
     ce_mask: torch.Tensor  # (P,) bool: cross-entropy on the target here (off for no-op skills: distil only)
     copy_targets: torch.Tensor | None = None  # (C, Tc) bool: chunk tokens where an answer starts (answer_starts)
+    student_lens: torch.Tensor | None = None  # (Q,) long: unpadded length of each student row
+    teacher_lens: torch.Tensor | None = None  # (Q,) long: unpadded length of each teacher row
 
     def to(self, device: torch.device | str, non_blocking: bool = False) -> "Batch":
         return Batch(**{k: v.to(device, non_blocking=non_blocking) if isinstance(v, torch.Tensor) else v
@@ -141,6 +143,38 @@ def answer_starts(ids: Sequence[int], forms: Sequence[Sequence[int]]) -> list[in
     return sorted(out)
 
 
+def length_groups(lens: Sequence[int], max_groups: int) -> list[list[int]]:
+    """Split row indices into at most ``max_groups`` groups of similar length, so that padding each group to its
+    own longest row costs the fewest padded tokens (exact, by dynamic programming over the sorted lengths).
+    Groups come shortest first, their indices ascending by length.
+
+    >>> length_groups([40, 500, 38, 45, 480], 2)
+    [[2, 0, 3], [4, 1]]
+    """
+    if max_groups < 1:
+        raise ValueError("max_groups must be >= 1")
+    order = sorted(range(len(lens)), key=lambda i: (lens[i], i))
+    L = [lens[i] for i in order]
+    n, inf = len(L), float("inf")
+    # best[g][j]: fewest padded tokens for the first j sorted rows in g groups; the last group is rows i..j-1
+    best = [[inf] * (n + 1) for _ in range(max_groups + 1)]
+    cut = [[0] * (n + 1) for _ in range(max_groups + 1)]
+    best[0][0] = 0
+    for g in range(1, max_groups + 1):
+        for j in range(1, n + 1):
+            for i in range(j):
+                cost = best[g - 1][i] + (j - i) * L[j - 1]
+                if cost < best[g][j]:
+                    best[g][j], cut[g][j] = cost, i
+    g = min(range(1, max_groups + 1), key=lambda k: (best[k][n], k)) if n else 0
+    groups, j = [], n
+    while g > 0 and j > 0:
+        i = cut[g][j]
+        groups.append(order[i:j])
+        j, g = i, g - 1
+    return groups[::-1]
+
+
 def pad(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Right-pad rows -> (ids (R, T) long, mask (R, T) bool)."""
     T = max(len(r) for r in rows)
@@ -219,4 +253,5 @@ def build_batch(records: Sequence[Record], fmt: PromptFormat, tokenize: Tokenize
     return Batch(chunk_ids, chunk_mask, n_chunks, pad(s_full, cfg.pad_id)[0], pad(t_full, cfg.pad_id)[0],
                  as_long(s_rows), as_long(s_cols), as_long(t_rows), as_long(t_cols), as_long(targets),
                  as_long(q_of_pos), as_long(doc_of_q), torch.tensor(kl, dtype=torch.bool),
-                 torch.tensor(ce, dtype=torch.bool), copy_targets)
+                 torch.tensor(ce, dtype=torch.bool), copy_targets,
+                 as_long([len(r) for r in s_full]), as_long([len(r) for r in t_full]))

@@ -40,6 +40,7 @@ class TrainConfig:
     l1_copy: bool = True  # the L1 penalty also covers the copy slots' A and B (HypernetConfig.copy_rank)
     copy_pointer_weight: float = 0.0  # weight of the copy slots' pointer loss (engine.nn.hypernet.copy_pointer_nll)
     copy_gate_weight: float = 0.0  # weight of the copy gate's cross-entropy (engine.nn.hypernet.copy_supervision)
+    length_groups: int = 1  # student and teacher rows run in up to this many groups of similar length (1: one padded run)
     seed: int = 0
     val_seed: int = 99  # the held-out sets: facts from val_seed, needles val_seed - 1, skills val_seed - 2
     log_every: int = 20
@@ -64,6 +65,8 @@ class TrainConfig:
             raise ValueError(f"narrative_frac must be in [0, 1], got {self.narrative_frac}")
         if not (0 <= self.realtext_frac and self.needle_frac + self.skill_frac + self.realtext_frac <= 1):
             raise ValueError("realtext_frac must be >= 0 and needle_frac + skill_frac + realtext_frac at most 1")
+        if self.length_groups < 1:
+            raise ValueError(f"length_groups must be >= 1, got {self.length_groups}")
         if self.realtext_frac > 0 and not self.realtext_path:
             raise ValueError("realtext_frac > 0 needs realtext_path: build it with python -m engine.data.realtext make")
 

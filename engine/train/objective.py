@@ -2,7 +2,8 @@
 
 :func:`compute_loss` trains the base *with the adapter and only the question* to match the base *with the document
 in the prompt* (top-k KL on the answer tokens) and to produce the gold answer (cross-entropy); :func:`evaluate`
-reports teacher-forced answer accuracy and CE for adapter, shuffled adapter, in-context and base.
+reports teacher-forced answer accuracy and CE for adapter, shuffled adapter, in-context (alone and with the adapter)
+and base.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from engine.data.records import Record
 from engine.nn.d2l import chunk_adapters, document_lora, make_lora
 from engine.nn.hypernet import Hypernet
 from engine.nn.model import Llama, LoraBatch
-from engine.train.batches import Batch, BatchConfig, build_batch
+from engine.train.batches import Batch, BatchConfig, build_batch, length_groups
 from engine.train.config import TrainConfig
 from engine.train.losses import cross_entropy, hierarchical_mean, topk_kl
 
@@ -35,15 +36,15 @@ def compute_loss(base: Llama, hypernet: Hypernet, batch: Batch, cfg: TrainConfig
                                                copy_targets=batch.copy_targets if pointing else None)
     lora = document_lora(hypernet, chunk_A, chunk_B, batch.n_chunks)
     rows = LoraBatch(lora.A[batch.doc_of_q], lora.B[batch.doc_of_q], lora.scale)
-    h_s = base(batch.student_ids, lora=rows)  # (Q, Ts, d)
-    s_logits = base.logits(h_s[batch.s_rows, batch.s_cols])  # (P, V)
+    s_logits = row_logits(base, batch.student_ids, batch.student_lens, rows, batch.s_rows, batch.s_cols,
+                          cfg.length_groups)  # (P, V)
     ce = cross_entropy(s_logits, batch.targets)
     per_tok = cfg.ce_weight * ce * batch.ce_mask
     kl = torch.zeros_like(ce)
     if cfg.kl_weight > 0 and bool(batch.kl_mask.any()):
         with torch.no_grad():
-            h_t = base(batch.teacher_ids)
-            t_logits = base.logits(h_t[batch.t_rows, batch.t_cols])
+            t_logits = row_logits(base, batch.teacher_ids, batch.teacher_lens, None, batch.t_rows, batch.t_cols,
+                                  cfg.length_groups)
         kl = topk_kl(t_logits, s_logits, cfg.kl_topk) * batch.kl_mask
         per_tok = per_tok + cfg.kl_weight * kl
     Q, N = batch.student_ids.shape[0], len(batch.n_chunks)
@@ -61,6 +62,33 @@ def compute_loss(base: Llama, hypernet: Hypernet, batch: Batch, cfg: TrainConfig
         if hypernet.cfg.copy_gate:
             metrics["gate_bce"] = gate.item()
     return loss, metrics
+
+
+def row_logits(base: Llama, ids: torch.Tensor, lens: torch.Tensor | None, lora: LoraBatch | None,
+               rows: torch.Tensor, cols: torch.Tensor, max_groups: int = 1) -> torch.Tensor:
+    """Logits (P, V) at answer positions (rows, cols) of the right-padded ``ids`` (Q, T), with ``lora`` one adapter
+    per row. With ``lens`` (Q,) and ``max_groups`` > 1 the rows run in groups of similar length, each cut to its
+    own longest row (:func:`length_groups`): a few rows that read a long text then do not pad every other row to
+    their length. Causal attention and right padding make the result the same as one padded run."""
+    if lens is None or max_groups <= 1:
+        return base.logits(base(ids, lora=lora)[rows, cols])
+    groups = length_groups(lens.tolist(), max_groups)
+    local = torch.empty_like(lens)  # each row's index inside its group
+    group_of = torch.empty_like(lens)
+    for g, idx in enumerate(groups):
+        local[idx] = torch.arange(len(idx), device=lens.device)
+        group_of[idx] = g
+    parts, order = [], []
+    for g, idx in enumerate(groups):
+        sel = (group_of[rows] == g).nonzero().squeeze(1)
+        if not len(sel):
+            continue
+        at = torch.tensor(idx, dtype=torch.long, device=ids.device)
+        lb = None if lora is None else LoraBatch(lora.A[at], lora.B[at], lora.scale)
+        h = base(ids[at, :int(lens[at].max())], lora=lb)
+        parts.append(base.logits(h[local[rows[sel]], cols[sel]]))
+        order.append(sel)
+    return torch.cat(parts)[torch.argsort(torch.cat(order))]
 
 
 def l1_penalty(chunk_A: torch.Tensor, chunk_B: torch.Tensor, rank: int | None = None) -> torch.Tensor:
@@ -90,7 +118,8 @@ def evaluate(base: Llama, hypernet: Hypernet, records: list[Record], fmt: Prompt
 
     ``q_acc`` counts a question as answered when every answer token is the argmax.
     ``shuffled`` asks each question with the adapter of *another* document: if it
-    scores like ``adapter``, the adapters carry no document content (only format).
+    scores like ``adapter``, the adapters carry no document content (only format). ``icl_adapter`` reads the
+    document in the prompt with its adapter active (the answer modes that add an adapter to passages).
     """
     natural = replace(bcfg, max_chunks=1, needle_max_chunks=None, questions_per_doc=8,  # the runtime's chunks, no random cuts
                       student_context_frac=0.0)  # the adapter alone answers
@@ -102,6 +131,8 @@ def evaluate(base: Llama, hypernet: Hypernet, records: list[Record], fmt: Prompt
     views = {"adapter": (batch.student_ids, per_row, batch.s_rows, batch.s_cols),
              "shuffled": (batch.student_ids, shuffled, batch.s_rows, batch.s_cols),
              "icl": (batch.teacher_ids, None, batch.t_rows, batch.t_cols),
+             # the document in the prompt *and* the adapter: below icl, the adapter fights the text it was made from
+             "icl_adapter": (batch.teacher_ids, per_row, batch.t_rows, batch.t_cols),
              "base": (batch.student_ids, None, batch.s_rows, batch.s_cols)}
     out = {}
     for name, (ids, lb, rows, cols) in views.items():

@@ -104,3 +104,63 @@ def test_tiny_run_trains_on_realtext_and_logs_its_eval(tmp_path, records, tiny_s
     rows = [json.loads(line) for line in (tmp_path / "run/metrics.jsonl").read_text().splitlines()]
     ev = [r["eval"] for r in rows if "eval" in r][-1]
     assert {"realtext_adapter_q_acc", "realtext_icl_q_acc", "realtext_adapter_ce", "needle_adapter_q_acc"} <= set(ev)
+
+
+def test_length_groups_cost_the_fewest_padded_tokens():
+    import itertools
+
+    from engine.train.batches import length_groups
+
+    rng = random.Random(5)
+    for _ in range(30):
+        lens = [rng.choice([rng.randint(20, 60), rng.randint(300, 700)]) for _ in range(rng.randint(1, 9))]
+        for g in (1, 2, 3):
+            groups = length_groups(lens, g)
+            assert sorted(i for grp in groups for i in grp) == list(range(len(lens))) and len(groups) <= g
+            cost = sum(len(grp) * max(lens[i] for i in grp) for grp in groups)
+            # against every split of the sorted rows into at most g contiguous runs
+            s = sorted(lens)
+            best = min(sum((b - a) * s[b - 1] for a, b in zip((0, *cuts), (*cuts, len(s))))
+                       for k in range(min(g, len(s))) for cuts in itertools.combinations(range(1, len(s)), k))
+            assert cost == best
+    assert length_groups([], 3) == []
+    with pytest.raises(ValueError):
+        length_groups([1], 0)
+
+
+def hcfg_chunk(raw: dict) -> int:
+    return raw["hypernet"].get("chunk_tokens", 512)
+
+
+def test_grouped_rows_give_the_logits_and_gradients_of_one_padded_run(records, tiny_spec, tokenize):
+    """Student rows that read the text run apart from the short ones; the loss and its gradient do not change."""
+    import torch
+
+    from engine.core.prompts import wrapper_ids
+    from engine.nn.hypernet import Hypernet, HypernetConfig
+    from engine.nn.model import load_llama
+    from engine.train.objective import compute_loss
+
+    fmt = PromptFormat(tiny_spec.chat_template)
+    raw = json.loads(CONFIG.read_text())
+    cfg = TrainConfig.from_json(CONFIG, out_dir="x", base_path=str(tiny_spec.path))
+    bcfg = replace(BatchConfig(**{"chunk_tokens": hcfg_chunk(raw), "pad_id": tiny_spec.eos_id, **raw["batch"]}),
+                   student_context_frac=0.5, questions_per_doc=4)
+    batch = build_batch(records[:3], fmt, tokenize, bcfg, random.Random(1))
+    s, t = batch.student_lens.tolist(), batch.teacher_lens.tolist()
+    assert max(s) > 2 * min(s) and batch.student_ids.shape[1] == max(s) and batch.teacher_ids.shape[1] == max(t)
+    torch.manual_seed(0)
+    base = load_llama(tiny_spec)
+    pre, suf = wrapper_ids(fmt, tokenize)
+    hcfg = {k: v for k, v in raw["hypernet"].items() if k not in ("copy_start",)}
+    hn = Hypernet(HypernetConfig(n_layer=tiny_spec.n_layer, d_model=tiny_spec.d_model, d_ff=tiny_spec.d_ff,
+                                 skip_head=len(pre), skip_tail=len(suf), **hcfg))
+    runs = {}
+    for groups in (1, 3):
+        hn.zero_grad()
+        loss, _ = compute_loss(base, hn, batch, replace(cfg, length_groups=groups))
+        loss.backward()
+        runs[groups] = (loss.item(), [p.grad.clone() for p in hn.parameters() if p.grad is not None])
+    assert abs(runs[1][0] - runs[3][0]) < 1e-4 * max(1.0, abs(runs[1][0]))
+    for a, b in zip(runs[1][1], runs[3][1]):
+        assert torch.allclose(a, b, atol=1e-5, rtol=1e-3)
