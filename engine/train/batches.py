@@ -98,6 +98,8 @@ def context_for(document: str, answer: str, max_chars: int) -> str:
         return document
     paras = [p for p in document.split("\n\n") if p.strip()]
     at = next((i for i, p in enumerate(paras) if answer in p), 0)
+    if len(paras[at]) > max_chars:  # one paragraph longer than the window (a haystack, an unbroken manual page)
+        return char_window(paras[at], answer, max_chars)
     lo, hi, size = at, at + 1, len(paras[at])
     while True:  # grow the window by whole paragraphs, after the answer first, while it fits
         grown = False
@@ -109,6 +111,26 @@ def context_for(document: str, answer: str, max_chars: int) -> str:
         if not grown:
             break
     return "\n\n".join(paras[lo:hi])
+
+
+def char_window(text: str, answer: str, max_chars: int) -> str:
+    """At most ``max_chars`` of ``text`` around the first occurrence of ``answer`` (its start when absent), cut at
+    spaces so that no word is split.
+
+    >>> char_window("aa bb cc dd ee ff gg", "dd", 8)
+    'cc dd ee'
+    """
+    if len(text) <= max_chars:
+        return text
+    at = max(text.find(answer), 0)
+    lo = max(0, min(at + len(answer) // 2 - max_chars // 2, len(text) - max_chars))
+    hi = lo + max_chars
+    raw = text[lo:hi]
+    if lo > 0 and text[lo - 1] != " ":  # the word cut in two at the start is left out
+        lo = text.find(" ", lo, hi) + 1 or lo
+    if hi < len(text) and text[hi] != " " and text.rfind(" ", lo, hi) > lo:  # and the one cut at the end
+        hi = text.rfind(" ", lo, hi)
+    return text[lo:hi].strip() or raw
 
 
 def answer_space(kind: str, target: str, on: bool) -> bool:

@@ -164,3 +164,23 @@ def test_grouped_rows_give_the_logits_and_gradients_of_one_padded_run(records, t
     assert abs(runs[1][0] - runs[3][0]) < 1e-4 * max(1.0, abs(runs[1][0]))
     for a, b in zip(runs[1][1], runs[3][1]):
         assert torch.allclose(a, b, atol=1e-5, rtol=1e-3)
+
+
+def test_a_student_row_reads_a_bounded_window_even_of_one_long_paragraph(records, tiny_spec, tokenize):
+    """A haystack without blank lines (a needle document) must not put its whole length into the student's row."""
+    from engine.data.records import QA, Record
+    from engine.train.batches import char_window
+
+    rng = random.Random(3)
+    words = [rng.choice(["river", "stone", "lamp", "quiet", "north", "seven", "paper"]) for _ in range(4000)]
+    words[2500] = "code 48213."
+    hay = " ".join(words)
+    window = context_for(hay, "48213", 2048)
+    assert len(window) <= 2048 and "48213" in window and window in hay
+    assert char_window("aa bb cc dd ee ff gg", "dd", 8) == "cc dd ee"
+    fmt = PromptFormat(tiny_spec.chat_template)
+    rec = Record("hay", hay, (QA("What is the code?", ("48213",), "48213"),), "needle")
+    cfg = BatchConfig(chunk_tokens=128, min_chunk_tokens=16, questions_per_doc=1, max_chunks=2,
+                      student_context_frac=1.0)
+    b = build_batch([rec], fmt, tokenize, cfg, random.Random(0))
+    assert b.student_lens.item() < len(tokenize(window)) + 64 < len(tokenize(hay)) // 4
