@@ -3,6 +3,8 @@
 No language model is involved: questions come from patterns over the text of a
 :mod:`engine.data.corpus` document.
 
+- in place (``--insitu N``): the sentence around a span asked as a question where the span stands ("To choose a
+  different locale for the cluster, use which option?"), the shape of a question people type;
 - cloze: a sentence with one span blanked (a number with its unit, a date, a version, a capitalised name,
   a path, a command-line option, an identifier, an e-mail address or a URL);
 - wh-questions from sentence patterns: ``NAME`` lines of man pages ("ls - list directory contents"),
@@ -54,6 +56,7 @@ class RealtextConfig:
     max_questions: int = 12
     min_questions: int = 3  # documents with fewer usable questions are skipped
     max_cloze: int = 6
+    max_insitu: int = 0  # questions asked in place of a span ("... use which option?"); 0 keeps the older mixture
     max_recite: int = 2
     max_df: float = 0.02  # an answer in more than this share of the corpus' documents is too common to ask
     cloze_words: int = 28  # words of context kept around a blank
@@ -193,7 +196,7 @@ def window(sentence: str, start: int, end: int, n_words: int) -> str:
 class Candidate:
     """A question before selection: its sort, the key that must be unambiguous, and the QA."""
 
-    sort: str  # "cloze", "pattern" or "recite"
+    sort: str  # "pattern", "insitu", "cloze" or "recite"
     key: str  # pattern questions: (pattern, subject); two candidates with one key and different answers clash
     qa: QA
 
@@ -202,6 +205,77 @@ def symbol_frac(text: str) -> float:
     """Share of characters that are neither letters, digits, spaces nor plain punctuation (code looks high)."""
     chars = [c for c in text if not c.isspace()]
     return sum(not (c.isalnum() or c in ".,;:'\"!?()-_/") for c in chars) / max(1, len(chars))
+
+
+# what a span is asked as, in place: (the noun a question names it by, or "" for a bare wh-word)
+_WH = {"url": "which URL", "email": "which e-mail address", "date": "which date", "version": "which version",
+       "path": "which path", "option": "which option", "manref": "which manual page", "identifier": "which name",
+       "number": "what number", "name": "which name"}
+_UNIT_WORD = re.compile(r"^[\d.,]+\s?(?P<u>[A-Za-z%]+)$")
+
+
+def wh_phrase(kind: str, span: str, before: str) -> tuple[str, str]:
+    """(text before the span, the wh-phrase asking for it): "use the option" + --locale -> ("use", "which option");
+    "written by" + a name -> ("written by", "whom"); a year -> "which year"; "1024 bytes" -> "how many bytes".
+
+    >>> wh_phrase("option", "--locale", "use the option "), wh_phrase("number", "1998", "released in ")
+    (('use ', 'which option'), ('released in ', 'which year'))
+    """
+    phrase = _WH[kind]
+    if kind == "number":
+        unit = _UNIT_WORD.match(span)
+        if re.fullmatch(r"(?:19|20)\d\d", span):
+            phrase = "which year"
+        elif unit and unit.group("u") not in ("%", "percent"):
+            phrase = f"how many {unit.group('u')}"
+    elif kind == "name" and re.search(r"\b(?:by|to|from|with|thanks)\s*$", before, re.I):
+        phrase = "whom"
+    noun = phrase.split(" ", 1)[-1]
+    trimmed = re.sub(rf"(?:\b(?:the|a|an)\s+)?\b{re.escape(noun)}\s*$", "", before, flags=re.I)
+    return (trimmed, phrase) if trimmed != before and noun not in ("year", "name") else (before, phrase)
+
+
+def insitu_question(ctx: str, span: str, kind: str) -> str | None:
+    """The window ``ctx`` turned into a question by asking for ``span`` where it stands: "To choose a different locale
+    for the cluster, use which option?" (None when the span is not in the window once). The window's text after the
+    span is kept up to the end of its clause, so the question ends where a reader expects it to.
+
+    >>> insitu_question("To choose a different locale for the cluster, use the option --locale.", "--locale", "option")
+    'To choose a different locale for the cluster, use which option?'
+    """
+    text = re.sub(r"^(?:[-*\u2022]+|\d+[.)])\s+", "", ctx.removeprefix("... ").removesuffix(" ..."))  # list markers
+    if text.count(span) != 1:
+        return None
+    before, after = text.split(span)
+    if before.rstrip()[-1:] in "<([{\"'\u201c\u2018" and before.strip() or after.lstrip()[:1] in (">)]}\"'\u201d\u2019"):
+        return None  # quoted or bracketed: "<which URL>" asks nothing a reader would
+    if re.match(r"\s*[A-Z]", after):
+        return None  # an option list or a heading runs on into the next item
+    if (before and not before[-1].isspace()) or (after and not re.match(r"[\s,.;:!?]", after)):
+        return None  # glued to a sign or a word ("#1234", "U+0105", "-p/--attach")
+    before, phrase = wh_phrase(kind, span, before)
+    if after.split()[:1] and after.split()[0].lower() == phrase.split()[-1]:
+        return None  # "which option option"
+    after = re.split(r"(?<=\w)[.;:!?](?:\s|$)|\s[-\u2013\u2014]\s|\s\(", after, maxsplit=1)[0].rstrip(" ,.;:")
+    q = re.sub(r"\b(?:the|a|an) (which|what|whom|how)\b", r"\1", f"{before}{phrase}{after}".strip(), flags=re.I)
+    if sum(bool(re.fullmatch(r"[a-z]{2,}[,;:]?", w)) for w in f"{before} {after}".split()) < 3:
+        return None  # too little prose around the span to be a question (a sign-off line, a table row)
+    return q[:1].upper() + q[1:] + "?"
+
+
+def insitu_candidates(sents: list[str], cfg: RealtextConfig) -> Iterator[Candidate]:
+    """A question asked in place of each span of each sentence that occurs once in the document (see
+    :func:`insitu_question`): the shape of a question people type, where a cloze quotes the sentence."""
+    count = Counter(sents)
+    for s in sents:
+        if len(s.split()) < 6 or count[s] > 1:
+            continue
+        for kind, span, a in find_spans(s):
+            ctx = window(s, a, a + len(span), cfg.cloze_words)
+            q = insitu_question(ctx, span, kind)
+            if q is None or span in q or symbol_frac(q) > 0.06:
+                continue
+            yield Candidate("insitu", f"insitu:{q}", QA(q, (span,), span))
 
 
 def cloze_candidates(sents: list[str], cfg: RealtextConfig) -> Iterator[Candidate]:
@@ -350,16 +424,17 @@ def make_questions(document: str, title: str, rng: random.Random, cfg: RealtextC
     ['1024 bytes', 'list directory contents']
     """
     sents = sentences(document)
-    groups = {"pattern": list(pattern_candidates(sents, title)), "cloze": list(cloze_candidates(sents, cfg)),
-              "recite": list(recite_candidates(sents, cfg, document))}
+    groups = {"pattern": list(pattern_candidates(sents, title)),
+              "insitu": list(insitu_candidates(sents, cfg)) if cfg.max_insitu else [],
+              "cloze": list(cloze_candidates(sents, cfg)), "recite": list(recite_candidates(sents, cfg, document))}
     by_key: dict[str, set[str]] = {}
     for cands in groups.values():
         for c in cands:
             by_key.setdefault(c.key, set()).add(c.qa.answers[0])
     out: list[QA] = []
     asked: set[str] = set()
-    limits = {"pattern": cfg.max_questions, "cloze": cfg.max_cloze, "recite": cfg.max_recite}
-    for sort in ("pattern", "cloze", "recite"):
+    limits = {"pattern": cfg.max_questions, "insitu": cfg.max_insitu, "cloze": cfg.max_cloze, "recite": cfg.max_recite}
+    for sort in ("pattern", "insitu", "cloze", "recite"):
         cands = groups[sort]
         rng.shuffle(cands)
         taken = 0
@@ -440,9 +515,12 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--split", required=True, choices=("train", "val"))
     m.add_argument("--seed", type=int, default=0)
     m.add_argument("--max-docs", type=int, default=None, help="at most N records (a seeded sample)")
+    m.add_argument("--insitu", type=int, default=RealtextConfig.max_insitu,
+                   help="questions asked in place of a span per document (\"... use which option?\")")
+    m.add_argument("--cloze", type=int, default=RealtextConfig.max_cloze, help="fill-in-the-blank questions per document")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    cfg = RealtextConfig()
+    cfg = RealtextConfig(max_insitu=args.insitu, max_cloze=args.cloze)
     every = read_corpus(args.corpus)
     df, n = document_frequency(r["text"] for r in every)  # commonness over the whole corpus, every split alike
     rows = [r for r in every if r["split"] == args.split]

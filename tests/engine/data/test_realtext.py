@@ -89,3 +89,39 @@ def test_xz_round_trip_and_cli(tmp_path, rows, capsys):
     assert report["records"] == len(read_records_xz(out)) > 0 and set(report["families"]) <= {"man", "debian-doc", "pypi-readme"}
     realtext.main(["make", "--corpus", str(tmp_path / "corpus"), "--out", str(tmp_path / "val.jsonl.xz"), "--split", "val"])
     assert read_records_xz(tmp_path / "val.jsonl.xz") == []  # the fixture has no validation family
+
+
+def test_questions_asked_in_place_of_a_span():
+    from engine.data.realtext import insitu_question, wh_phrase
+
+    ask = insitu_question
+    assert ask("To choose a different locale for the cluster, use the option --locale.", "--locale", "option") == \
+        "To choose a different locale for the cluster, use which option?"
+    assert ask("The proxy was written by Ada Lovelace in London last spring.", "Ada Lovelace", "name") == \
+        "The proxy was written by whom in London last spring?"
+    assert ask("By default the listener can connect to up to 50 processes at once.", "50 processes", "number") == \
+        "By default the listener can connect to up to how many processes at once?"
+    assert ask("The first public release of the tool came out in 1998 after two years of work.", "1998", "number") == \
+        "The first public release of the tool came out in which year after two years of work?"
+    # the clause ends the question: what follows a full stop is left out
+    assert ask("Settings are read from /etc/tool.conf when it starts. Later ones win.", "/etc/tool.conf", "path") == \
+        "Settings are read from which path when it starts?"
+    # not asked: bracketed, glued to a sign, an option list running on, too little prose
+    assert ask("Report bugs to <https://bugs.example.org/tool> as soon as you can.", "https://bugs.example.org/tool", "url") is None
+    assert ask("Fixed the crash reported in #48213 when the cache was full.", "48213", "number") is None
+    assert ask("--quiet Suppress all normal output and print errors only.", "--quiet", "option") is None
+    assert ask("-- Colin Watson <cjwatson@debian.org> Mon, 05 Aug 2019 10:52:30 +0100", "05 Aug 2019", "date") is None
+    assert wh_phrase("version", "3.0.2", "now require CMake ") == ("now require CMake ", "which version")
+
+
+def test_insitu_questions_join_the_mixture_only_when_asked(rows):
+    plain = make_records(rows, RealtextConfig(), seed=0, common=frozenset())
+    mixed = make_records(rows, RealtextConfig(max_insitu=4, max_cloze=3), seed=0, common=frozenset())
+    fill = lambda recs: sum(qa.question.startswith("Fill in the blank") for r in recs for qa in r.questions)  # noqa: E731
+    asked = [qa for r in mixed for qa in r.questions if qa.question.endswith("?") and not qa.question.startswith("Fill")]
+    assert fill(mixed) < fill(plain) and len(asked) > sum(
+        qa.question.endswith("?") and not qa.question.startswith("Fill") for r in plain for qa in r.questions)
+    by_id = {r["id"]: r["text"] for r in rows}
+    for rec in mixed:
+        for qa in rec.questions:
+            assert qa.answers[0] in by_id[rec.id] and qa.answers[0].lower() not in qa.question.lower()
