@@ -34,7 +34,7 @@ for r in rows:
     if "eval" in r:
         e = r["eval"]
         print(r["step"], " ".join(f"{p}{k}={e.get(p + k + '_tok_acc', float('nan')):.3f}" for p in ("", "needle_", "skill_", "realtext_")
-                                  for k in ("adapter", "shuffled", "icl")))
+                                  for k in ("adapter", "shuffled", "icl", "icl_adapter")))
 PY
 cp /root/run/metrics.jsonl "$OUT"/
 tar -C /root/run -cf "$OUT/best.tar" best
