@@ -263,34 +263,35 @@ def insitu_question(ctx: str, span: str, kind: str) -> str | None:
     return q[:1].upper() + q[1:] + "?"
 
 
-def insitu_candidates(sents: list[str], cfg: RealtextConfig) -> Iterator[Candidate]:
-    """A question asked in place of each span of each sentence that occurs once in the document (see
-    :func:`insitu_question`): the shape of a question people type, where a cloze quotes the sentence."""
+def span_windows(sents: list[str], cfg: RealtextConfig) -> Iterator[tuple[str, str, str]]:
+    """(kind, span, the words around it) for each span of each sentence of six or more words that occurs once in the
+    document (a sentence written twice would make its question ambiguous)."""
     count = Counter(sents)
     for s in sents:
         if len(s.split()) < 6 or count[s] > 1:
             continue
         for kind, span, a in find_spans(s):
-            ctx = window(s, a, a + len(span), cfg.cloze_words)
-            q = insitu_question(ctx, span, kind)
-            if q is None or span in q or symbol_frac(q) > 0.06:
-                continue
-            yield Candidate("insitu", f"insitu:{q}", QA(q, (span,), span))
+            yield kind, span, window(s, a, a + len(span), cfg.cloze_words)
+
+
+def insitu_candidates(sents: list[str], cfg: RealtextConfig) -> Iterator[Candidate]:
+    """A question asked in place of each span of each sentence that occurs once in the document (see
+    :func:`insitu_question`): the shape of a question people type, where a cloze quotes the sentence."""
+    for kind, span, ctx in span_windows(sents, cfg):
+        q = insitu_question(ctx, span, kind)
+        if q is None or span in q or symbol_frac(q) > 0.06:
+            continue
+        yield Candidate("insitu", f"insitu:{q}", QA(q, (span,), span))
 
 
 def cloze_candidates(sents: list[str], cfg: RealtextConfig) -> Iterator[Candidate]:
     """A blank over each span of each sentence that occurs once in the document (else the blank is ambiguous)."""
-    count = Counter(sents)
-    for s in sents:
-        if len(s.split()) < 6 or count[s] > 1:
+    for kind, span, ctx in span_windows(sents, cfg):
+        blanked = ctx.replace(span, BLANK, 1)
+        if blanked.count(BLANK) != 1 or span in blanked or symbol_frac(blanked) > 0.12:
             continue
-        for kind, span, a in find_spans(s):
-            ctx = window(s, a, a + len(span), cfg.cloze_words)
-            blanked = ctx.replace(span, BLANK, 1)
-            if blanked.count(BLANK) != 1 or span in blanked or symbol_frac(blanked) > 0.12:
-                continue
-            q = f'Fill in the blank with the exact words from the document: "{blanked}"'
-            yield Candidate("cloze", f"cloze:{blanked}", QA(q, (span,), span))
+        q = f'Fill in the blank with the exact words from the document: "{blanked}"'
+        yield Candidate("cloze", f"cloze:{blanked}", QA(q, (span,), span))
 
 
 _STOP = r" (?:if|when|unless|and|or|but|for|on|in|here|which|so|because|instead|otherwise)\b"
