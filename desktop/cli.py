@@ -57,28 +57,20 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--max-tokens", type=int, default=128)
     a.add_argument("--json", action="store_true")
     a.add_argument("--auto", action="store_true", help="also activate the memories that best match the question")
-    a.add_argument("--mode", choices=("adapters", "passages", "combined"), default=None, help="how memories answer: their adapters, their best passages in the prompt, or both (default: passages)")
-    a.add_argument("--memory-adapters", type=int, default=None, metavar="N",
-                   help="at most N memory adapters at once, the best matches first (0: every one; default 1)")
+    add_answer_arguments(a)
     from desktop.store.passages import RetrievalConfig as R  # its defaults are the only ones
 
     a.add_argument("--k", type=int, help=f"with --auto: at most K memories (default {R.k})")
     a.add_argument("--min-score", type=float, help=f"with --auto: only memories scoring above this (BM25, default {R.min_score})")
     a.add_argument("--min-ratio", type=float,
                    help=f"with --auto: only memories scoring at least this fraction of the best one (default {R.min_ratio})")
-    a.add_argument("--passages", type=int, dest="n_context", metavar="N",
-                   help=f"passages put in the prompt (passages and combined modes; default {R.n_context})")
 
     c = sub.add_parser("chat", help="interactive chat in the terminal, streamed")
     c.add_argument("--use", nargs="*", default=[], metavar="ID_OR_NAME")
     c.add_argument("--max-tokens", type=int, default=256)
-    c.add_argument("--mode", choices=("adapters", "passages", "combined"), default=None, help="how memories answer: their adapters, their best passages in the prompt, or both (default: passages)")
-    c.add_argument("--memory-adapters", type=int, default=None, metavar="N",
-                   help="at most N memory adapters at once, the best matches first (0: every one; default 1)")
+    add_answer_arguments(c)
     c.add_argument("--auto", action="store_true",
                    help="also activate the memories that best match each question and the turns before it")
-    c.add_argument("--passages", type=int, dest="n_context", metavar="N",
-                   help=f"passages put in the prompt (passages and combined modes; default {R.n_context})")
 
     w = sub.add_parser("watch", help="keep folders taught: new and changed files become memories, deleted ones are forgotten")
     w.add_argument("dirs", nargs="+", type=Path, metavar="DIR")
@@ -106,8 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", type=Path, dest="json_out", help="write the full report here")
     ev.add_argument("--plot", type=Path, help="write an accuracy bar chart (PNG) here")
     add_adapter_arguments(ev)
-    ev.add_argument("--passages", type=int, dest="n_context", metavar="N",
-                   help=f"passages put in the prompt (passages and combined modes; default {R.n_context})")
+    add_passages_argument(ev)
 
     es = sub.add_parser("eval-skills", help="skills (instructions -> adapters): base / in prompt / few-shot / adapter / "
                         "another skill's adapter, scored by each task's checker")
@@ -147,6 +138,23 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("checkpoint", type=Path)
     x.add_argument("--out", type=Path, required=True)
     return p
+
+
+def add_answer_arguments(parser: argparse.ArgumentParser) -> None:
+    """How memories answer (ask, chat): adapters, passages or both; how many memory adapters; how many passages."""
+    parser.add_argument("--mode", choices=("adapters", "passages", "combined"), default=None,
+                        help="how memories answer: their adapters, their best passages in the prompt, or both (default: passages)")
+    parser.add_argument("--memory-adapters", type=int, default=None, metavar="N",
+                        help="at most N memory adapters at once, the best matches first (0: every one; default 1)")
+    add_passages_argument(parser)
+
+
+def add_passages_argument(parser: argparse.ArgumentParser) -> None:
+    """``--passages N``: the passages put in the prompt (RetrievalConfig.n_context)."""
+    from desktop.store.passages import RetrievalConfig
+
+    parser.add_argument("--passages", type=int, dest="n_context", metavar="N",
+                        help=f"passages put in the prompt (passages and combined modes; default {RetrievalConfig.n_context})")
 
 
 def add_adapter_arguments(parser: argparse.ArgumentParser) -> None:

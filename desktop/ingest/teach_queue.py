@@ -115,10 +115,15 @@ class TeachQueue(Protocol):
     def close(self) -> None: ...
 
 
+def doc_job_id(path: str) -> str:
+    """The job id of a file of the ingestion queue (its displayed path)."""
+    return f"doc:{path}"
+
+
 def doc_job(doc: Document, progress: tuple[int, int] | None = None) -> TeachJob:
     """A document of the ingestion queue as a job row (``progress`` when it is the one being taught)."""
     done, total = progress or (0, 0)
-    return TeachJob(id=f"doc:{doc.display}", name=doc.name or Path(doc.display).stem, kind="memory",
+    return TeachJob(id=doc_job_id(doc.display), name=doc.name or Path(doc.display).stem, kind="memory",
                     source=doc.display, state=DOC_STATES.get(doc.status, "ready"), done=done, total=total,
                     error=doc.reason, item_id=doc.item_id or "")
 
@@ -242,7 +247,7 @@ class IndexerQueue:
 
     def cancel(self, job_id: str) -> bool:
         """Take a file that is still queued out of the queue (a file being taught finishes); True if it was queued."""
-        doc = next((d for d in self.indexer.queue.unfinished() if f"doc:{d.display}" == job_id), None)
+        doc = next((d for d in self.indexer.queue.unfinished() if doc_job_id(d.display) == job_id), None)
         if doc is None or doc.status != "queued" or not self.indexer.queue.cancel_queued(doc.path):
             return False
         self._emit("failed", replace(doc_job(doc), state="failed", error=CANCELLED))
@@ -266,7 +271,7 @@ class IndexerQueue:
 
     # -- indexer events (worker, owner or caller threads) ------------------------------------------
     def _on_index(self, ev: IndexEvent) -> None:
-        job = TeachJob(id=f"doc:{ev.path}", name=Path(ev.path).stem, kind="memory", source=ev.path,
+        job = TeachJob(id=doc_job_id(ev.path), name=Path(ev.path).stem, kind="memory", source=ev.path,
                        item_id=ev.item_id or "", error=ev.reason)
         if ev.kind == "progress":
             done, _, total = ev.reason.partition("/")

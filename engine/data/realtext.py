@@ -207,7 +207,7 @@ def symbol_frac(text: str) -> float:
     return sum(not (c.isalnum() or c in ".,;:'\"!?()-_/") for c in chars) / max(1, len(chars))
 
 
-# what a span is asked as, in place: (the noun a question names it by, or "" for a bare wh-word)
+# what a span of each kind is asked as, in place (wh_phrase refines numbers and names)
 _WH = {"url": "which URL", "email": "which e-mail address", "date": "which date", "version": "which version",
        "path": "which path", "option": "which option", "manref": "which manual page", "identifier": "which name",
        "number": "what number", "name": "which name"}
