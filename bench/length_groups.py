@@ -33,15 +33,13 @@ def count(cfg_path: Path, steps: int, groups: int, overrides: list[str]) -> dict
 
     from engine.core.base import load_base
     from engine.core.prompts import PromptFormat
-    from engine.train.batches import BatchConfig
     from engine.train.config import TrainConfig, parse_overrides
-    from engine.train.loop import StepBatches, hf_tokenizer
+    from engine.train.loop import StepBatches, batch_config, hf_tokenizer
 
     cfg = TrainConfig.from_json(cfg_path, **parse_overrides(overrides))
     spec = load_base(Path(cfg.base_path) if cfg.base_path else None)
-    chunk = cfg.hypernet.get("chunk_tokens", 512)
-    bcfg = BatchConfig(**{"chunk_tokens": chunk, "pad_id": spec.eos_id, **cfg.batch})
-    data = StepBatches(cfg, PromptFormat(spec.chat_template), hf_tokenizer(spec), bcfg, start=0, rank=0, world=1)
+    data = StepBatches(cfg, PromptFormat(spec.chat_template), hf_tokenizer(spec), batch_config(cfg, spec), start=0,
+                       rank=0, world=1)
     rows = {k: {"real": 0, "one": 0, "grouped": 0, "rows": 0} for k in ("student", "teacher")}
     for i in tqdm(range(min(steps, len(data))), desc="batches", unit="batch"):
         b = data[i]

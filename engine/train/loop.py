@@ -86,6 +86,12 @@ def batch_loader(data: StepBatches, workers: int) -> torch.utils.data.DataLoader
                                        persistent_workers=False)
 
 
+def batch_config(cfg: TrainConfig, spec: BaseSpec) -> BatchConfig:
+    """How the run's records become batches: chunks as long as the hypernetwork reads, padded with the base's EOS."""
+    chunk = cfg.hypernet.get("chunk_tokens", HypernetConfig.chunk_tokens)
+    return BatchConfig(**{"chunk_tokens": chunk, "pad_id": spec.eos_id, **cfg.batch})
+
+
 def hf_tokenizer(spec: BaseSpec) -> Tokenize:
     """Tokenizer built by transformers from the GGUF (same ids as llama.cpp; see tests)."""
     from transformers import AutoTokenizer
@@ -121,7 +127,7 @@ def train(cfg: TrainConfig, tokenize: Tokenize | None = None) -> dict:
     word_starts = {"vocab_size": spec.vocab_size} if cfg.hypernet.get("copy_start") else {}
     hcfg = HypernetConfig(n_layer=spec.n_layer, d_model=spec.d_model, d_ff=spec.d_ff,
                           **{"skip_head": len(pre), "skip_tail": len(suf), **word_starts, **cfg.hypernet})
-    bcfg = BatchConfig(**{"chunk_tokens": hcfg.chunk_tokens, "pad_id": spec.eos_id, **cfg.batch})
+    bcfg = batch_config(cfg, spec)
     torch.manual_seed(cfg.seed)
     hypernet = Hypernet(hcfg)
     if hcfg.copy_start:  # a resumed or warm-started run keeps its saved table (the same base: the same table)

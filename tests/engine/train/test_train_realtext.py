@@ -128,24 +128,20 @@ def test_length_groups_cost_the_fewest_padded_tokens():
         length_groups([1], 0)
 
 
-def hcfg_chunk(raw: dict) -> int:
-    return raw["hypernet"].get("chunk_tokens", 512)
-
-
 def test_grouped_rows_give_the_logits_and_gradients_of_one_padded_run(records, tiny_spec, tokenize):
     """Student rows that read the text run apart from the short ones; the loss and its gradient do not change."""
     import torch
 
     from engine.core.prompts import wrapper_ids
     from engine.nn.hypernet import Hypernet, HypernetConfig
+    from engine.train.loop import batch_config
     from engine.nn.model import load_llama
     from engine.train.objective import compute_loss
 
     fmt = PromptFormat(tiny_spec.chat_template)
     raw = json.loads(CONFIG.read_text())
     cfg = TrainConfig.from_json(CONFIG, out_dir="x", base_path=str(tiny_spec.path))
-    bcfg = replace(BatchConfig(**{"chunk_tokens": hcfg_chunk(raw), "pad_id": tiny_spec.eos_id, **raw["batch"]}),
-                   student_context_frac=0.5, questions_per_doc=4)
+    bcfg = replace(batch_config(cfg, tiny_spec), student_context_frac=0.5, questions_per_doc=4)
     batch = build_batch(records[:3], fmt, tokenize, bcfg, random.Random(1))
     s, t = batch.student_lens.tolist(), batch.teacher_lens.tolist()
     assert max(s) > 2 * min(s) and batch.student_ids.shape[1] == max(s) and batch.teacher_ids.shape[1] == max(t)
